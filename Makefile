@@ -1,0 +1,46 @@
+# Qualitas: `make run` to try it, `make test` before every commit.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run test lint test-postgres e2e chromium bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the demo organisation on http://127.0.0.1:8000 (migrates and loads demo data first).
+run: install
+	QUALITAS_DEMO=1 $(BIN)/qualitas serve --demo
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	env -u QUALITAS_DATABASE_URL QUALITAS_DATA_DIR=$$(mktemp -d) $(BIN)/qualitas makemigrations --check --dry-run
+
+## The whole suite on SQLite (browser tests excluded: `make e2e`).
+test: lint
+	env -u QUALITAS_DATABASE_URL $(BIN)/pytest --ignore=tests/e2e
+
+## The same suite against PostgreSQL (QUALITAS_DATABASE_URL, or the local test database).
+test-postgres: install
+	QUALITAS_DATABASE_URL=$${QUALITAS_DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/pytest --ignore=tests/e2e
+
+## Browser journeys in headless Chromium (installs Debian's chromium when missing).
+e2e: install chromium
+	QUALITAS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+bench: install
+	@for script in bench/*_bench.py; do echo "== $$script"; PYTHONPATH=src $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from qualitas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""Reads of users and the organisation, always scoped to what the actor may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from qualitas.accounts.models import ApiToken, Department, Process, Role, Site, User
+from qualitas.core.permissions import authorize, visible_to
+
+
+def site_list(actor: User, *, include_inactive: bool = False) -> QuerySet[Site]:
+    authorize(actor, "organisation", "view")
+    queryset = visible_to(actor, Site.objects.all(), "organisation", site_field="id")
+    return queryset if include_inactive else queryset.filter(active=True)
+
+
+def site_get(actor: User, site_id: int) -> Site:
+    return get_object_or_404(site_list(actor, include_inactive=True), pk=site_id)
+
+
+def department_list(actor: User, *, site_id: int | None = None) -> QuerySet[Department]:
+    authorize(actor, "organisation", "view")
+    queryset = visible_to(actor, Department.objects.select_related("site", "manager"), "organisation")
+    if site_id is not None:
+        queryset = queryset.filter(site_id=site_id)
+    return queryset
+
+
+def department_get(actor: User, department_id: int) -> Department:
+    return get_object_or_404(department_list(actor), pk=department_id)
+
+
+def process_list(actor: User, *, site_id: int | None = None, clause_id: int | None = None) -> QuerySet[Process]:
+    authorize(actor, "organisation", "view")
+    queryset = visible_to(
+        actor, Process.objects.select_related("owner", "site", "department"), "organisation"
+    ).prefetch_related("clauses__edition__standard")
+    if site_id is not None:
+        queryset = queryset.filter(site_id=site_id)
+    if clause_id is not None:
+        queryset = queryset.filter(clauses__id=clause_id)
+    return queryset
+
+
+def process_get(actor: User, process_id: int) -> Process:
+    return get_object_or_404(process_list(actor), pk=process_id)
+
+
+def user_list(actor: User, *, include_inactive: bool = False, query: str = "") -> QuerySet[User]:
+    """Colleagues are visible to everyone signed in (to pick an owner or a reviewer); account
+    administration details are limited to administrators in the views."""
+    queryset = User.objects.select_related("department", "site", "manager")
+    if not include_inactive:
+        queryset = queryset.filter(is_active=True)
+    if query:
+        from django.db.models import Q
+
+        queryset = queryset.filter(
+            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        )
+    return queryset
+
+
+def user_get(actor: User, user_id: int) -> User:
+    return get_object_or_404(user_list(actor, include_inactive=True), pk=user_id)
+
+
+def user_admin_get(actor: User, user_id: int) -> User:
+    """A user account as a record (history, export): administrators and audit-trail readers only."""
+    from qualitas.core.permissions import has_perm
+
+    if not (has_perm(actor, "accounts", "administer") or has_perm(actor, "audit", "view")):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only administrators see the history of user accounts.")
+    return user_get(actor, user_id)
+
+
+def role_list(actor: User) -> QuerySet[Role]:
+    return Role.objects.all()
+
+
+def role_get(actor: User, role_id: int) -> Role:
+    return get_object_or_404(Role, pk=role_id)
+
+
+def token_list(actor: User, user: User) -> QuerySet[ApiToken]:
+    if actor.pk != user.pk:
+        authorize(actor, "accounts", "administer")
+    return ApiToken.objects.filter(user=user)

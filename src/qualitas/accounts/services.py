@@ -1,0 +1,374 @@
+"""The only write path for users, roles, tokens and the organisation structure. Every change is an
+audit event (configuration is audit-trailed too, P11-K)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qualitas.accounts import tokens
+from qualitas.accounts.models import ApiToken, Department, Process, Role, RoleAssignment, Site, User
+from qualitas.core.audit.services import record
+from qualitas.core.permissions import ACTIONS, PERMISSION_MODULES, authorize, clear_cache
+from qualitas.core.regulated import record_create, record_update
+
+USER_FIELDS = ("first_name", "last_name", "email", "job_title", "department", "site", "manager")
+
+
+def _check_fields(fields: dict, allowed) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+# --- Users ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(*, actor: User | None, username: str, password: str | None = None, roles=(), **fields) -> User:
+    """Create an account. `actor` None means the system (installation, demo loader)."""
+    if actor is not None:
+        authorize(actor, "accounts", "administer")
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": "A username is required."})
+    if User.objects.filter(username__iexact=username).exists():
+        # Deactivated accounts keep their username forever (P11-U).
+        raise ValidationError({"username": f"The username {username!r} is taken or was used before."})
+    _check_fields(fields, USER_FIELDS)
+    user = User(username=username, **fields)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    record_create(actor, user, event="account.user_created")
+    for role in roles:
+        role_assign(actor=actor, user=user, role=role)
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, version: int | None = None, reason: str = "", **fields) -> User:
+    if actor.pk != user.pk:
+        authorize(actor, "accounts", "administer")
+    _check_fields(fields, USER_FIELDS)
+    manager = fields.get("manager")
+    if manager is not None and getattr(manager, "pk", manager) == user.pk:
+        raise ValidationError({"manager": "A user cannot be their own manager."})
+    return record_update(
+        actor, user, event="account.user_updated", changes=fields, expected_version=version, reason=reason
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+    """Disable the account at once: sessions stop authenticating and API tokens stop working."""
+    if actor is not None:
+        authorize(actor, "accounts", "administer")
+        if actor.pk == user.pk:
+            raise ValidationError("You cannot deactivate your own account.")
+    user = record_update(
+        actor,
+        user,
+        event="account.user_deactivated",
+        changes={"is_active": False, "deactivated_at": timezone.now()},
+        reason=reason,
+    )
+    _end_sessions(user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+    if actor is not None:
+        authorize(actor, "accounts", "administer")
+    return record_update(
+        actor,
+        user,
+        event="account.user_reactivated",
+        changes={"is_active": True, "deactivated_at": None},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+    if actor is not None and actor.pk != user.pk:
+        authorize(actor, "accounts", "administer")
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    password_changed(actor=actor, user=user)
+    return user
+
+
+def password_changed(*, actor, user: User) -> None:
+    record(
+        actor,
+        "update",
+        "account.password_changed",
+        record_type="accounts.user",
+        record_id=user.pk,
+        record_label=user.username,
+        changes={"password": ["(hidden)", "(changed)"]},
+    )
+
+
+def _end_sessions(user: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    # Sessions of inactive users are refused by the auth backend already; deleting them also
+    # frees the rows. Session data is only decodable row by row.
+    for session in Session.objects.filter(expire_date__gte=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+
+
+# --- Roles ------------------------------------------------------------------------------------------
+
+
+def validate_permissions(permissions, allow_unknown: bool = False) -> dict:
+    if not isinstance(permissions, dict):
+        raise ValidationError({"permissions": "Permissions must map modules to lists of actions."})
+    clean: dict[str, list[str]] = {}
+    for module, actions in permissions.items():
+        if module != "*" and module not in PERMISSION_MODULES and not allow_unknown:
+            raise ValidationError({"permissions": f"Unknown module {module!r}."})
+        if not isinstance(actions, list | tuple) or any(action not in ACTIONS for action in actions):
+            raise ValidationError({"permissions": f"Actions for {module!r} must be among {', '.join(ACTIONS)}."})
+        clean[module] = [action for action in ACTIONS if action in actions]
+    return clean
+
+
+@transaction.atomic
+def role_create(
+    *, actor: User | None, code: str, name: str, permissions: dict, description: str = "", builtin: bool = False
+) -> Role:
+    if actor is not None:
+        authorize(actor, "accounts", "administer")
+    # Built-in roles may name modules that are not installed yet; they apply once the module is.
+    role = Role(
+        code=code,
+        name=name,
+        description=description,
+        permissions=validate_permissions(permissions, allow_unknown=builtin),
+        builtin=builtin,
+    )
+    return record_create(actor, role, event="account.role_created")
+
+
+@transaction.atomic
+def role_update(*, actor: User, role: Role, version: int | None = None, reason: str = "", **fields) -> Role:
+    authorize(actor, "accounts", "administer")
+    _check_fields(fields, ("name", "description", "permissions", "active"))
+    if "permissions" in fields:
+        fields["permissions"] = validate_permissions(fields["permissions"])
+    return record_update(
+        actor, role, event="account.role_updated", changes=fields, expected_version=version, reason=reason
+    )
+
+
+def _roles_of(user: User) -> list[str]:
+    return sorted(
+        f"{a.role.name}@{a.site.code if a.site else 'all sites'}"
+        for a in user.role_assignments.select_related("role", "site")
+    )
+
+
+@transaction.atomic
+def role_assign(*, actor: User | None, user: User, role: Role | str, site: Site | None = None) -> RoleAssignment:
+    if actor is not None:
+        authorize(actor, "accounts", "administer")
+    if isinstance(role, str):
+        role = Role.objects.get(code=role)
+    before = _roles_of(user)
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, site=site)
+    clear_cache(user)
+    if created:
+        record(
+            actor,
+            "configure",
+            "account.role_assigned",
+            record_type="accounts.user",
+            record_id=user.pk,
+            record_label=user.username,
+            changes={"roles": [before, _roles_of(user)]},
+        )
+    return assignment
+
+
+@transaction.atomic
+def role_unassign(*, actor: User, assignment: RoleAssignment) -> None:
+    authorize(actor, "accounts", "administer")
+    if assignment.user_id == actor.pk and assignment.role.code == "administrator":
+        raise ValidationError("You cannot remove your own administrator role.")
+    user = assignment.user
+    before = _roles_of(user)
+    assignment.delete()
+    clear_cache(user)
+    record(
+        actor,
+        "configure",
+        "account.role_removed",
+        record_type="accounts.user",
+        record_id=user.pk,
+        record_label=user.username,
+        changes={"roles": [before, _roles_of(user)]},
+    )
+
+
+# --- API tokens --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def token_create(
+    *, actor: User | None, user: User, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token; the plain value is returned once and never stored."""
+    if actor is not None and actor.pk != user.pk:
+        authorize(actor, "accounts", "administer")
+    if not user.is_active:
+        raise ValidationError("Tokens cannot be issued to a deactivated user.")
+    plain, prefix, key_hash = tokens.generate()
+    api_token = ApiToken.objects.create(
+        user=user, name=(name or "API token")[:100], prefix=prefix, key_hash=key_hash, expires_at=expires_at
+    )
+    record(
+        actor,
+        "configure",
+        "account.token_created",
+        record_type="accounts.user",
+        record_id=user.pk,
+        record_label=user.username,
+        changes={"token": [None, f"{api_token.prefix} ({api_token.name})"]},
+    )
+    return api_token, plain
+
+
+@transaction.atomic
+def token_revoke(*, actor: User | None, api_token: ApiToken) -> ApiToken:
+    if actor is not None and actor.pk != api_token.user_id:
+        authorize(actor, "accounts", "administer")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+        record(
+            actor,
+            "configure",
+            "account.token_revoked",
+            record_type="accounts.user",
+            record_id=api_token.user_id,
+            record_label=api_token.user.username,
+            changes={"token": [f"{api_token.prefix} ({api_token.name})", "revoked"]},
+        )
+    return api_token
+
+
+def token_touch(api_token: ApiToken) -> None:
+    """Record use at most once a minute, so reads do not turn into a write per request."""
+    now = timezone.now()
+    if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+
+
+# --- Organisation -------------------------------------------------------------------------------------
+
+SITE_FIELDS = ("code", "name", "address", "country", "active")
+DEPARTMENT_FIELDS = ("code", "name", "site", "manager", "active")
+PROCESS_FIELDS = ("code", "name", "category", "purpose", "owner", "site", "department", "inputs", "outputs", "active")
+
+
+@transaction.atomic
+def site_create(*, actor: User | None, **fields) -> Site:
+    if actor is not None:
+        authorize(actor, "organisation", "create")
+    _check_fields(fields, SITE_FIELDS)
+    return record_create(actor, Site(**fields), event="organisation.site_created")
+
+
+@transaction.atomic
+def site_update(*, actor: User, site: Site, version: int | None = None, reason: str = "", **fields) -> Site:
+    authorize(actor, "organisation", "edit", site)
+    _check_fields(fields, SITE_FIELDS)
+    return record_update(
+        actor, site, event="organisation.site_updated", changes=fields, expected_version=version, reason=reason
+    )
+
+
+@transaction.atomic
+def department_create(*, actor: User | None, **fields) -> Department:
+    if actor is not None:
+        authorize(actor, "organisation", "create", fields.get("site"))
+    _check_fields(fields, DEPARTMENT_FIELDS)
+    return record_create(actor, Department(**fields), event="organisation.department_created")
+
+
+@transaction.atomic
+def department_update(
+    *, actor: User, department: Department, version: int | None = None, reason: str = "", **fields
+) -> Department:
+    authorize(actor, "organisation", "edit", department.site_id)
+    _check_fields(fields, DEPARTMENT_FIELDS)
+    if "site" in fields:
+        authorize(actor, "organisation", "edit", fields["site"])
+    return record_update(
+        actor,
+        department,
+        event="organisation.department_updated",
+        changes=fields,
+        expected_version=version,
+        reason=reason,
+    )
+
+
+def _clause_labels(clauses) -> list[str]:
+    return sorted(f"{c.edition} {c.number}" for c in clauses)
+
+
+@transaction.atomic
+def process_create(*, actor: User | None, clauses=None, **fields) -> Process:
+    if actor is not None:
+        authorize(actor, "organisation", "create", fields.get("site"))
+    _check_fields(fields, PROCESS_FIELDS)
+    clauses = list(clauses or [])
+    process = record_create(
+        actor,
+        Process(**fields),
+        event="organisation.process_created",
+        extra_changes={"Clauses": [None, _clause_labels(clauses)]} if clauses else None,
+    )
+    process.clauses.set(clauses)
+    return process
+
+
+@transaction.atomic
+def process_update(
+    *, actor: User, process: Process, version: int | None = None, reason: str = "", clauses=None, **fields
+) -> Process:
+    authorize(actor, "organisation", "edit", process.site_id)
+    _check_fields(fields, PROCESS_FIELDS)
+    if "site" in fields:
+        authorize(actor, "organisation", "edit", fields["site"])
+    extra = None
+    if clauses is not None:
+        clauses = list(clauses)
+        before, after = _clause_labels(process.clauses.all()), _clause_labels(clauses)
+        if before != after:
+            extra = {"Clauses": [before, after]}
+    process = record_update(
+        actor,
+        process,
+        event="organisation.process_updated",
+        changes=fields,
+        expected_version=version,
+        reason=reason,
+        extra_changes=extra,
+    )
+    if clauses is not None:
+        process.clauses.set(clauses)
+    return process

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from qualitas.core import records
+from qualitas.core.audit.services import record
+from qualitas.core.links.models import KINDS, Link
+from qualitas.core.permissions import authorize
+
+
+@transaction.atomic
+def link_create(*, actor, source, target, kind: str, note: str = "") -> Link:
+    """Link two records. The actor must see both and may edit the source (None = the system)."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": f"Unknown link kind {kind!r}."})
+    source_type, target_type = records.type_for(source), records.type_for(target)
+    if source_type is None or target_type is None:
+        raise ValidationError("Only registered records can be linked.")
+    if source_type.key == target_type.key and source.pk == target.pk:
+        raise ValidationError("A record cannot be linked to itself.")
+    if actor is not None:
+        records.resolve(actor, source_type.key, source.pk)
+        records.resolve(actor, target_type.key, target.pk)
+        authorize(actor, source_type.module, "edit", getattr(source, "site_id", None))
+    try:
+        with transaction.atomic():
+            link = Link.objects.create(
+                source_type=source_type.key,
+                source_id=str(source.pk),
+                source_label=str(source)[:300],
+                target_type=target_type.key,
+                target_id=str(target.pk),
+                target_label=str(target)[:300],
+                kind=kind,
+                note=(note or "")[:500],
+                created_by=actor,
+            )
+    except IntegrityError:
+        raise ValidationError("These records are already linked that way.") from None
+    forward, backward = KINDS[kind]
+    record(actor, "link", "links.linked", instance=source, changes={"link": [None, f"{forward} {target}"]}, reason=note)
+    record(
+        actor, "link", "links.linked", instance=target, changes={"link": [None, f"{backward} {source}"]}, reason=note
+    )
+    return link
+
+
+@transaction.atomic
+def link_remove(*, actor, link: Link, reason: str) -> Link:
+    source = records.resolve(actor, link.source_type, link.source_id)
+    target = records.resolve(actor, link.target_type, link.target_id)
+    authorize(actor, records.get_type(link.source_type).module, "edit", getattr(source, "site_id", None))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the link is removed."})
+    if link.removed_at:
+        raise ValidationError("The link is already removed.")
+    link.removed_at, link.removed_by, link.removal_reason = timezone.now(), actor, reason.strip()
+    link.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    forward, backward = KINDS[link.kind]
+    record(
+        actor,
+        "unlink",
+        "links.unlinked",
+        instance=source,
+        changes={"link": [f"{forward} {target}", None]},
+        reason=reason,
+    )
+    record(
+        actor,
+        "unlink",
+        "links.unlinked",
+        instance=target,
+        changes={"link": [f"{backward} {source}", None]},
+        reason=reason,
+    )
+    return link

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from qualitas.core import records
+from qualitas.core.links import selectors, services
+from qualitas.core.links.models import KIND_CHOICES, Link
+from qualitas.core.permissions import has_perm
+
+
+class LinkForm(forms.Form):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, label="This record")
+    target_type = forms.ChoiceField(label="Record type")
+    target_id = forms.IntegerField(min_value=1, max_value=2**62, label="Record id")
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_type"].choices = [(t.key, t.label) for t in records.all_types()]
+
+
+def _panel(request, record_type, record_id, form=None, error=""):
+    instance = records.resolve(request.user, record_type, record_id)
+    module = records.get_type(record_type).module
+    return render(
+        request,
+        "links/_panel.html",
+        {
+            "related": selectors.related(request.user, instance),
+            "record_type": record_type,
+            "record_id": instance.pk,
+            "form": form or LinkForm(),
+            "error": error,
+            "can_link": has_perm(request.user, module, "edit", getattr(instance, "site_id", None)),
+        },
+    )
+
+
+@login_required
+def panel(request, record_type: str, record_id: int):
+    return _panel(request, record_type, record_id)
+
+
+@login_required
+@require_POST
+def add(request, record_type: str, record_id: int):
+    source = records.resolve(request.user, record_type, record_id)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _panel(request, record_type, record_id, form)
+    try:
+        target = records.resolve(request.user, form.cleaned_data["target_type"], form.cleaned_data["target_id"])
+        services.link_create(
+            actor=request.user,
+            source=source,
+            target=target,
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+        )
+    except Http404:
+        return _panel(request, record_type, record_id, form, "No such record, or you may not see it.")
+    except (ValidationError, PermissionDenied) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return _panel(request, record_type, record_id, form, message)
+    return _panel(request, record_type, record_id)
+
+
+@login_required
+@require_POST
+def remove(request, record_type: str, record_id: int, link_id: int):
+    link = get_object_or_404(Link, pk=link_id)
+    try:
+        services.link_remove(actor=request.user, link=link, reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return _panel(request, record_type, record_id, error=message)
+    return _panel(request, record_type, record_id)

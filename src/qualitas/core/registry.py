@@ -1,0 +1,105 @@
+"""Plug-in points each domain app fills from its AppConfig.ready().
+
+The shell knows nothing about documents or CAPA: modules register their navigation entry, the
+tasks waiting for a user, their search provider and their demo data here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Module:
+    """A navigation entry. `permission_module` is the key checked for "view" to show it."""
+
+    key: str
+    label: str
+    url_name: str
+    icon: str = "grid"
+    order: int = 100
+    permission_module: str | None = None
+    permission_action: str = "view"
+    section: str = "modules"  # "modules" or "admin"
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """Something waiting for a user, shown in "My tasks"."""
+
+    title: str
+    url: str
+    module: str
+    kind: str
+    due: date | datetime | None = None
+    record: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    url: str
+    module: str
+    kind: str
+    snippet: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class RecordPanel:
+    """A tab on every record page (Related, Attachments, Signatures, History), loaded by htmx from
+    the URL named `url_name` with (record_type, record_id)."""
+
+    key: str
+    label: str
+    url_name: str
+    order: int = 100
+
+
+TaskProvider = Callable[[object], Iterable[TaskItem]]
+SearchProvider = Callable[[object, str, int], Iterable[SearchHit]]
+DemoLoader = Callable[[], None]
+
+
+@dataclass
+class Registry:
+    modules: dict[str, Module] = field(default_factory=dict)
+    task_providers: dict[str, TaskProvider] = field(default_factory=dict)
+    search_providers: dict[str, SearchProvider] = field(default_factory=dict)
+    demo_loaders: list[tuple[int, str, DemoLoader]] = field(default_factory=list)
+    api_routers: list[tuple[str, object]] = field(default_factory=list)
+    record_panels: list[RecordPanel] = field(default_factory=list)
+    # name -> function(instance) returning JSON-safe data for the generic record export (P11-B)
+    export_sections: dict[str, Callable[[object], object]] = field(default_factory=dict)
+
+    def add_export_section(self, name: str, section: Callable[[object], object]) -> None:
+        self.export_sections[name] = section
+
+    def add_record_panel(self, panel: RecordPanel) -> None:
+        if all(existing.key != panel.key for existing in self.record_panels):
+            self.record_panels.append(panel)
+            self.record_panels.sort(key=lambda item: (item.order, item.key))
+
+    def add_api_router(self, prefix: str, router: object) -> None:
+        if all(existing is not router for _, existing in self.api_routers):
+            self.api_routers.append((prefix, router))
+
+    def add_module(self, module: Module) -> None:
+        self.modules[module.key] = module
+
+    def add_task_provider(self, name: str, provider: TaskProvider) -> None:
+        self.task_providers[name] = provider
+
+    def add_search_provider(self, name: str, provider: SearchProvider) -> None:
+        self.search_providers[name] = provider
+
+    def add_demo_loader(self, name: str, loader: DemoLoader, order: int = 100) -> None:
+        if name not in {existing for _, existing, _ in self.demo_loaders}:
+            self.demo_loaders.append((order, name, loader))
+            self.demo_loaders.sort(key=lambda item: (item[0], item[1]))
+
+
+registry = Registry()

@@ -1,0 +1,681 @@
+"""The only write path for controlled documents. Workflow steps go through the core engine
+(`qualitas.core.workflow.engine.perform`); these services create and edit the records around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qualitas.core.audit.services import record
+from qualitas.core.permissions import authorize, has_perm
+from qualitas.core.regulated import record_create, record_update
+from qualitas.core.workflow import engine
+from qualitas.documents.models import (
+    ChangeRequest,
+    DistributionEntry,
+    Document,
+    DocumentType,
+    PeriodicReview,
+    ReviewAssignment,
+    Revision,
+)
+
+MODULE = "documents"
+DOCUMENT_FIELDS = ("title", "owner", "site", "department", "process", "keywords")
+REVISION_FIELDS = ("change_summary", "reason", "content", "content_kind", "effective_date")
+TYPE_FIELDS = (
+    "code",
+    "name",
+    "number_pattern",
+    "revision_scheme",
+    "review_interval_months",
+    "reviewers_required",
+    "sequential_review",
+    "allow_self_approval",
+    "acknowledgment_days",
+    "external",
+    "active",
+)
+
+
+def _check(fields: dict, allowed) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    import calendar
+
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- Document types ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def doc_type_create(*, actor, **fields) -> DocumentType:
+    if actor is not None:
+        authorize(actor, MODULE, "administer")
+    _check(fields, TYPE_FIELDS)
+    return record_create(actor, DocumentType(**fields), event="documents.type_created")
+
+
+@transaction.atomic
+def doc_type_update(
+    *,
+    actor,
+    doc_type: DocumentType,
+    version=None,
+    reason: str = "",
+    default_reviewers=None,
+    default_approvers=None,
+    **fields,
+) -> DocumentType:
+    authorize(actor, MODULE, "administer")
+    _check(fields, TYPE_FIELDS)
+    extra = {}
+    for name, users in (("default_reviewers", default_reviewers), ("default_approvers", default_approvers)):
+        if users is not None:
+            before = sorted(u.username for u in getattr(doc_type, name).all())
+            after = sorted(u.username for u in users)
+            if before != after:
+                extra[name.replace("_", " ")] = [before, after]
+    if "number_pattern" in fields:
+        from qualitas.core.numbering.services import validate_pattern
+
+        validate_pattern(fields["number_pattern"])
+    doc_type = record_update(
+        actor,
+        doc_type,
+        event="documents.type_updated",
+        changes=fields,
+        expected_version=version,
+        reason=reason,
+        action="configure",
+        require_reason=False,
+        extra_changes=extra or None,
+    )
+    if "number_pattern" in fields:
+        from qualitas.core.numbering.models import NumberingScheme
+        from qualitas.core.numbering.services import scheme_update
+
+        scheme = NumberingScheme.objects.filter(key=f"documents.{doc_type.code.lower()}").first()
+        if scheme is not None and scheme.pattern != fields["number_pattern"]:
+            scheme_update(
+                actor=actor,
+                scheme=scheme,
+                pattern=fields["number_pattern"],
+                reason=reason or f"Numbering of {doc_type.name} changed",
+            )
+    if default_reviewers is not None:
+        doc_type.default_reviewers.set(default_reviewers)
+    if default_approvers is not None:
+        doc_type.default_approvers.set(default_approvers)
+    return doc_type
+
+
+# --- Numbering ------------------------------------------------------------------------------------------
+
+
+def next_document_number(doc_type: DocumentType, *, department=None, site=None) -> str:
+    from qualitas.core.numbering.services import ensure_scheme, next_number
+
+    key = f"documents.{doc_type.code.lower()}"
+    ensure_scheme(
+        key, doc_type.number_pattern, MODULE, reset="never", description=f"Numbers of {doc_type.name} documents"
+    )
+    return next_number(
+        key, type=doc_type.code, dept=getattr(department, "code", "GEN"), site=getattr(site, "code", "ALL")
+    )
+
+
+# --- Documents and revisions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_create(
+    *,
+    actor,
+    doc_type: DocumentType,
+    title: str,
+    owner=None,
+    number: str = "",
+    clauses=(),
+    content: str = "",
+    change_summary: str = "First issue",
+    reason: str = "",
+    reviewers=(),
+    approvers=(),
+    distribution=(),
+    **fields,
+) -> Document:
+    """A new document with its first revision in draft."""
+    authorize(actor, MODULE, "create", fields.get("site"))
+    _check(fields, DOCUMENT_FIELDS)
+    if not doc_type.active:
+        raise ValidationError({"doc_type": "This document type is no longer in use."})
+    number = number.strip() or next_document_number(
+        doc_type, department=fields.get("department"), site=fields.get("site")
+    )
+    if Document.objects.filter(number=number).exists():
+        raise ValidationError({"number": f"Document number {number} is already used."})
+    document = record_create(
+        actor,
+        Document(number=number, title=title, doc_type=doc_type, owner=owner or actor, **fields),
+        event="documents.document_created",
+    )
+    document.clauses.set(list(clauses))
+    for entry in distribution:
+        distribution_add(actor=actor, document=document, **entry)
+    revision = record_create(
+        actor,
+        Revision(
+            document=document,
+            label=doc_type.revision_label(0),
+            author=actor,
+            change_summary=change_summary,
+            reason=reason,
+            content=content,
+        ),
+        event="documents.revision_created",
+    )
+    if not reviewers and not approvers:
+        # The type's default route (people who left or lost the right are skipped).
+        reviewers = [
+            u
+            for u in doc_type.default_reviewers.filter(is_active=True).order_by("pk")
+            if has_perm(u, MODULE, "approve") and u.pk != actor.pk
+        ]
+        approvers = [
+            u
+            for u in doc_type.default_approvers.filter(is_active=True).order_by("pk")
+            if has_perm(u, MODULE, "approve") and u.pk != actor.pk
+        ]
+    if reviewers or approvers:
+        revision_set_route(actor=actor, revision=revision, reviewers=reviewers, approvers=approvers)
+    _index(revision)
+    return document
+
+
+def _index(revision: Revision) -> None:
+    from qualitas.documents import search
+
+    search.index_revision(revision)
+
+
+@transaction.atomic
+def document_update(*, actor, document: Document, version=None, reason: str = "", clauses=None, **fields) -> Document:
+    authorize(actor, MODULE, "edit", document.site_id)
+    _check(fields, DOCUMENT_FIELDS)
+    extra = None
+    if clauses is not None:
+        before = sorted(f"{c.edition} {c.number}" for c in document.clauses.all())
+        after = sorted(f"{c.edition} {c.number}" for c in clauses)
+        extra = {"Clauses": [before, after]} if before != after else None
+    document = record_update(
+        actor,
+        document,
+        event="documents.document_updated",
+        changes=fields,
+        expected_version=version,
+        reason=reason,
+        extra_changes=extra,
+    )
+    if clauses is not None:
+        document.clauses.set(list(clauses))
+    from qualitas.documents import search
+
+    search.index_document(document)
+    return document
+
+
+def _editable(actor, revision: Revision) -> None:
+    authorize(actor, MODULE, "edit", revision.document.site_id)
+    if revision.status != "draft":
+        raise ValidationError(
+            f"Revision {revision.label} is {revision.get_status_display().lower()}: only drafts "
+            "can be edited. Start a new revision instead."
+        )
+
+
+@transaction.atomic
+def revision_update(*, actor, revision: Revision, version=None, **fields) -> Revision:
+    _editable(actor, revision)
+    _check(fields, REVISION_FIELDS)
+    revision = record_update(
+        actor, revision, event="documents.revision_updated", changes=fields, expected_version=version
+    )
+    _index(revision)
+    return revision
+
+
+@transaction.atomic
+def revision_set_route(*, actor, revision: Revision, reviewers=(), approvers=()) -> Revision:
+    _editable(actor, revision)
+    for users, role in ((reviewers, "reviewer"), (approvers, "approver")):
+        for user in users:
+            if not has_perm(user, MODULE, "approve", revision.document.site_id):
+                raise ValidationError({role + "s": f"{user} does not hold the approve permission for documents."})
+    before = [f"{a.role}: {a.user}" for a in revision.assignments.select_related("user")]
+    revision.assignments.all().delete()
+    for role, users in (("reviewer", reviewers), ("approver", approvers)):
+        for order, user in enumerate(users, start=1):
+            ReviewAssignment.objects.create(revision=revision, user=user, role=role, order=order)
+    after = [f"{a.role}: {a.user}" for a in revision.assignments.select_related("user")]
+    record(actor, "update", "documents.route_set", instance=revision, changes={"review route": [before, after]})
+    return revision
+
+
+@transaction.atomic
+def revision_upload(*, actor, revision: Revision, uploaded_file) -> Revision:
+    """Attach the document file (PDF, DOCX, XLSX, ODT, image) and extract its text for search."""
+    from qualitas.core.files.services import attachment_add, attachment_open
+    from qualitas.documents.text import extract_text
+
+    _editable(actor, revision)
+    attachment = attachment_add(
+        actor=actor, instance=revision, uploaded_file=uploaded_file, description=f"Content of {revision}"
+    )
+    text = extract_text(attachment_open(attachment), attachment.content_type)
+    revision = record_update(
+        actor,
+        revision,
+        event="documents.revision_file_uploaded",
+        changes={"content_kind": "file", "file": attachment, "file_sha256": attachment.sha256, "extracted_text": text},
+    )
+    from qualitas.documents import search
+
+    search.index_revision(revision)
+    return revision
+
+
+@transaction.atomic
+def revision_new(
+    *, actor, document: Document, change_summary: str, reason: str = "", change_request: ChangeRequest | None = None
+) -> Revision:
+    """Open the next revision as a draft, starting from the current content."""
+    authorize(actor, MODULE, "edit", document.site_id)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    open_draft = document.revisions.filter(status__in=["draft", "in_review", "approved"]).first()
+    if open_draft:
+        raise ValidationError(
+            f"Revision {open_draft.label} is still {open_draft.get_status_display().lower()}; "
+            "finish or withdraw it first."
+        )
+    if document.status != "active":
+        raise ValidationError("The document is withdrawn.")
+    base = document.revisions.filter(status="effective").first() or document.revisions.order_by("-created_at").first()
+    revision = record_create(
+        actor,
+        Revision(
+            document=document,
+            label=document.doc_type.revision_label(document.revisions.count()),
+            author=actor,
+            change_summary=change_summary,
+            reason=reason,
+            content=base.content if base else "",
+            content_kind="markdown" if not base or base.content_kind == "markdown" else "file",
+        ),
+        event="documents.revision_created",
+    )
+    if base:
+        previous_route = list(base.assignments.all())
+        for assignment in previous_route:
+            ReviewAssignment.objects.create(
+                revision=revision, user=assignment.user, role=assignment.role, order=assignment.order
+            )
+        from qualitas.core.links.services import link_create
+
+        link_create(actor=actor, source=revision, target=base, kind="supersedes", note="next revision")
+    if change_request is not None:
+        from qualitas.core.links.services import link_create
+
+        link_create(actor=actor, source=revision, target=change_request, kind="addresses", note="change request")
+    _index(revision)
+    return revision
+
+
+# --- Entering states (called by the workflow engine) ----------------------------------------------------
+
+
+def route_tasks(actor, revision: Revision, transition) -> None:
+    """Submit: a task for each reviewer and the approver; signing a review closes the reviewer's."""
+    from qualitas.core.tasks import services as tasks
+
+    if transition.name == "sign_review":
+        tasks.tasks_complete_for(revision, "review", assignee=actor, actor=actor, note="review signed")
+        return
+    due = timezone.localdate() + dt.timedelta(days=7)
+    for assignment in revision.assignments.select_related("user"):
+        kind = "review" if assignment.role == "reviewer" else "approve"
+        tasks.task_create(
+            actor=actor,
+            assignee=assignment.user,
+            kind=kind,
+            instance=revision,
+            due=due,
+            title=f"{kind.capitalize()} {revision.document.number} rev {revision.label}: {revision.document.title}",
+            key=f"doc-{kind}:{revision.pk}:{assignment.user_id}",
+        )
+
+
+def close_review_tasks(actor, revision: Revision, reason: str) -> None:
+    from qualitas.core.tasks import services as tasks
+
+    tasks.tasks_cancel_for(revision, reason=reason, kind="review")
+    tasks.tasks_cancel_for(revision, reason=reason, kind="approve")
+
+
+def recipients(document: Document):
+    """Everyone in the distribution: by role (at the role's sites), department, site or person."""
+    from qualitas.accounts.models import User
+
+    users = User.objects.none()
+    for entry in document.distribution.all():
+        if entry.kind == "user":
+            users |= User.objects.filter(pk=entry.user_id)
+        elif entry.kind == "role":
+            users |= User.objects.filter(role_assignments__role_id=entry.role_id)
+        elif entry.kind == "department":
+            users |= User.objects.filter(department_id=entry.department_id)
+        elif entry.kind == "site":
+            users |= User.objects.filter(site_id=entry.site_id)
+    return users.filter(is_active=True).distinct()
+
+
+def enter_effective(actor, revision: Revision) -> None:
+    from qualitas.core.tasks import services as tasks
+
+    document = revision.document
+    for previous in document.revisions.select_for_update().filter(status="effective").exclude(pk=revision.pk):
+        previous.superseded_at = timezone.now()
+        engine.perform(
+            actor=actor, instance=previous, transition="supersede", changes={"superseded_at": timezone.now()}
+        )
+        tasks.tasks_cancel_for(previous, reason=f"superseded by rev {revision.label}", kind="acknowledge")
+    revision.effective_at = timezone.now()
+    if not revision.effective_date:
+        revision.effective_date = timezone.localdate()
+    next_review = add_months(revision.effective_date, document.doc_type.review_interval_months)
+    record_update(
+        actor,
+        document,
+        event="documents.document_revised",
+        require_reason=False,
+        changes={"next_review_date": next_review},
+    )
+    close_review_tasks(actor, revision, "approved")
+    due = timezone.localdate() + dt.timedelta(days=document.doc_type.acknowledgment_days)
+    for user in recipients(document):
+        tasks.task_create(
+            actor=actor,
+            assignee=user,
+            kind="acknowledge",
+            instance=revision,
+            due=due,
+            title=f"Read and acknowledge {document.number} rev {revision.label}: {document.title}",
+            key=f"doc-ack:{revision.pk}:{user.pk}",
+        )
+    transaction.on_commit(lambda: _index_later(revision.pk))
+
+
+def _index_later(revision_id: int) -> None:
+    from qualitas.documents import search
+
+    search.index_revision(Revision.objects.get(pk=revision_id))
+
+
+def enter_obsolete(actor, revision: Revision) -> None:
+    from qualitas.core.tasks import services as tasks
+
+    revision.obsoleted_at = timezone.now()
+    record_update(
+        actor,
+        revision.document,
+        event="documents.document_withdrawn",
+        require_reason=False,
+        changes={"status": "withdrawn", "next_review_date": None},
+    )
+    tasks.tasks_cancel_for(revision, reason="document made obsolete", kind="acknowledge")
+
+
+def approve(
+    *, actor, revision: Revision, credentials, expected_version=None, effective_date=None, comment: str = ""
+) -> Revision:
+    """Approve (signed) and, when the effective date is today or empty, make effective at once."""
+    changes = {"effective_date": effective_date} if effective_date is not None else {}
+    if effective_date is not None and effective_date < timezone.localdate():
+        raise ValidationError({"effective_date": "The effective date cannot be in the past."})
+    revision = engine.perform(
+        actor=actor,
+        instance=revision,
+        transition="approve",
+        credentials=credentials,
+        expected_version=expected_version,
+        changes=changes,
+    )
+    if not revision.effective_date or revision.effective_date <= timezone.localdate():
+        revision = engine.perform(actor=actor, instance=revision, transition="make_effective")
+    return revision
+
+
+def make_due_revisions_effective(now=None) -> str:
+    """Scheduled: approved revisions whose effective date has come become effective."""
+    today = timezone.localdate(now) if now else timezone.localdate()
+    made = []
+    for revision in Revision.objects.filter(status="approved", effective_date__lte=today):
+        engine.perform(actor=None, instance=revision, transition="make_effective")
+        made.append(str(revision))
+    return f"{len(made)} revision(s) made effective" + (f": {', '.join(made)}" if made else "")
+
+
+# --- Read and understand ----------------------------------------------------------------------------------
+
+
+def acknowledge(*, actor, revision: Revision, credentials):
+    """Sign "read and understood" for the effective revision and close the task."""
+    from qualitas.core.signatures import services as signing
+    from qualitas.core.signatures.selectors import valid_signatures
+    from qualitas.core.tasks import services as tasks
+
+    if revision.status != "effective":
+        raise ValidationError("Only the effective revision is acknowledged.")
+    if any(s.signer_id == actor.pk for s in valid_signatures(revision, "read-and-understood")):
+        raise ValidationError("You have already acknowledged this revision.")
+    signing.verify_signer(actor, credentials, instance=revision, meaning="read-and-understood")
+    with transaction.atomic():
+        signature = signing.sign(
+            actor=actor, instance=revision, meaning="read-and-understood", credentials=credentials, verified=True
+        )
+        tasks.tasks_complete_for(revision, "acknowledge", assignee=actor, actor=actor, note="acknowledged")
+    return signature
+
+
+# --- Distribution -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def distribution_add(
+    *, actor, document: Document, kind: str, role=None, department=None, site=None, user=None
+) -> DistributionEntry:
+    if actor is not None:
+        authorize(actor, MODULE, "edit", document.site_id)
+    targets = {"role": role, "department": department, "site": site, "user": user}
+    if kind not in targets or targets[kind] is None:
+        raise ValidationError({"kind": "Choose what the entry distributes to."})
+    entry = DistributionEntry.objects.create(document=document, kind=kind, **{kind: targets[kind]})
+    record(
+        actor, "update", "documents.distribution_added", instance=document, changes={"distribution": [None, str(entry)]}
+    )
+    return entry
+
+
+@transaction.atomic
+def distribution_remove(*, actor, entry: DistributionEntry) -> None:
+    authorize(actor, MODULE, "edit", entry.document.site_id)
+    label = str(entry)
+    document = entry.document
+    entry.delete()
+    record(
+        actor, "update", "documents.distribution_removed", instance=document, changes={"distribution": [label, None]}
+    )
+
+
+# --- Change requests ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_request_create(*, actor, document: Document, what: str, why: str, urgency: str = "normal"):
+    """Anyone who can read the document may ask for a change."""
+    authorize(actor, MODULE, "view", document.site_id)
+    request = record_create(
+        actor,
+        ChangeRequest(document=document, requested_by=actor, what=what, why=why, urgency=urgency),
+        event="documents.change_requested",
+    )
+    from qualitas.core.notifications.services import notify
+
+    notify(
+        document.owner,
+        f"Change requested for {document.number}",
+        f"{actor.display_name}: {what}",
+        url=f"/documents/{document.pk}/",
+        kind="change-request",
+    )
+    return request
+
+
+@transaction.atomic
+def change_request_decide(
+    *, actor, request: ChangeRequest, accept: bool, reason: str = "", change_summary: str = ""
+) -> ChangeRequest:
+    document = request.document
+    if actor.pk != document.owner_id and not has_perm(actor, MODULE, "administer", document.site_id):
+        raise PermissionDenied("Only the document owner or a document controller decides change requests.")
+    if request.status != "open":
+        raise ValidationError("This change request has already been decided.")
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": "Give the requester a reason for the rejection."})
+    revision = None
+    if accept:
+        revision = revision_new(
+            actor=actor,
+            document=document,
+            change_summary=change_summary or request.what,
+            reason=request.why,
+            change_request=request,
+        )
+    request = record_update(
+        actor,
+        request,
+        event="documents.change_request_" + ("accepted" if accept else "rejected"),
+        changes={
+            "status": "accepted" if accept else "rejected",
+            "decided_by": actor,
+            "decision_reason": reason,
+            "revision": revision,
+        },
+        require_reason=False,
+    )
+    from qualitas.core.notifications.services import notify
+
+    notify(
+        request.requested_by,
+        f"Your change request for {document.number} was " + ("accepted" if accept else "rejected"),
+        reason,
+        url=f"/documents/{document.pk}/",
+        kind="change-request",
+    )
+    return request
+
+
+# --- Periodic review ----------------------------------------------------------------------------------------
+
+
+def periodic_review(*, actor, document: Document, outcome: str, comment: str, credentials) -> PeriodicReview:
+    """Record the signed outcome of a periodic review: still valid (next date moves), revise (a new
+    draft opens) or withdraw (the effective revision becomes obsolete)."""
+    from qualitas.core.signatures import services as signing
+
+    if actor.pk != document.owner_id and not has_perm(actor, MODULE, "approve", document.site_id):
+        raise PermissionDenied("The owner or an approver performs the periodic review.")
+    if outcome not in dict(PeriodicReview.OUTCOMES):
+        raise ValidationError({"outcome": "Choose still valid, revise or withdraw."})
+    effective = document.revisions.filter(status="effective").first()
+    if effective is None:
+        raise ValidationError("The document has no effective revision to review.")
+    if outcome != "valid" and not comment.strip():
+        raise ValidationError({"comment": "Say what must change or why the document is withdrawn."})
+    signing.verify_signer(actor, credentials, instance=effective, meaning="reviewed")
+    with transaction.atomic():
+        signature = signing.sign(
+            actor=actor,
+            instance=effective,
+            meaning="reviewed",
+            credentials=credentials,
+            transition="periodic_review",
+            verified=True,
+        )
+        review = PeriodicReview.objects.create(
+            document=document,
+            revision=effective,
+            reviewer=actor,
+            outcome=outcome,
+            comment=comment,
+            reviewed_at=timezone.now(),
+            signature=signature,
+        )
+        record(
+            actor,
+            "update",
+            "documents.periodic_review",
+            instance=document,
+            changes={"periodic review": [None, review.get_outcome_display()]},
+            reason=comment,
+        )
+        if outcome == "valid":
+            record_update(
+                actor,
+                document,
+                event="documents.review_date_moved",
+                require_reason=False,
+                changes={
+                    "next_review_date": add_months(timezone.localdate(), document.doc_type.review_interval_months)
+                },
+            )
+        elif outcome == "revise":
+            revision_new(actor=actor, document=document, change_summary=comment, reason="Periodic review")
+        else:
+            engine.perform(actor=actor, instance=effective, transition="make_obsolete", reason=comment)
+    return review
+
+
+def periodic_review_reminders(now=None) -> str:
+    """Scheduled: a task for the owner of each document whose review is due within 30 days."""
+    from qualitas.core.tasks import services as tasks
+
+    today = timezone.localdate(now) if now else timezone.localdate()
+    due_soon = Document.objects.filter(status="active", next_review_date__lte=today + dt.timedelta(days=30))
+    created = 0
+    for document in due_soon.select_related("owner"):
+        effective = document.revisions.filter(status="effective").first()
+        if effective is None or not document.owner.is_active:
+            continue
+        key = f"doc-periodic:{document.pk}:{document.next_review_date}"
+        task = tasks.task_create(
+            actor=None,
+            assignee=document.owner,
+            kind="review",
+            instance=document,
+            due=document.next_review_date,
+            key=key,
+            title=f"Periodic review of {document.number}: {document.title}",
+        )
+        created += int(task is not None)
+    return f"periodic review tasks checked for {due_soon.count()} document(s)"

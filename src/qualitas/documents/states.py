@@ -1,0 +1,198 @@
+"""The revision lifecycle on the core workflow engine:
+
+    draft → in review → approved → effective → superseded (automatically) or obsolete
+
+Reviewers sign "reviewed" (in order when the type asks for sequential review), an approver signs
+"approved" (never the author, unless the document type allows it), and the revision becomes
+effective on its effective date — at once when the date is today or empty, otherwise by the
+scheduler. Entering "effective" supersedes the previous effective revision and sends the
+read-and-understand tasks.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from qualitas.core.workflow.engine import State, Transition, Workflow, register, required_fields
+
+
+def _assigned(instance, role: str):
+    return [a.user_id for a in instance.assignments.filter(role=role)]
+
+
+def route_assigned(actor, revision) -> str | None:
+    reviewers = _assigned(revision, "reviewer")
+    needed = revision.document.doc_type.reviewers_required
+    if len(reviewers) < needed:
+        return f"Assign at least {needed} reviewer{'s' if needed > 1 else ''} first."
+    if not _assigned(revision, "approver"):
+        return "Assign an approver first."
+    if revision.content_kind == "markdown" and not revision.content.strip():
+        return "Write the content first."
+    if revision.content_kind == "file" and not revision.file_id:
+        return "Upload the document file first."
+    return None
+
+
+def is_pending_reviewer(actor, revision) -> str | None:
+    from qualitas.core.signatures.selectors import valid_signatures
+
+    assignments = list(revision.assignments.filter(role="reviewer").order_by("order"))
+    if actor.pk not in [a.user_id for a in assignments]:
+        return "Only the assigned reviewers sign the review."
+    signed = {s.signer_id for s in valid_signatures(revision, "reviewed")}
+    if actor.pk in signed:
+        return "You have already signed this review."
+    if revision.document.doc_type.sequential_review:
+        for assignment in assignments:
+            if assignment.user_id == actor.pk:
+                break
+            if assignment.user_id not in signed:
+                return "Reviews are sequential: an earlier reviewer has not signed yet."
+    return None
+
+
+def is_assigned_approver(actor, revision) -> str | None:
+    if actor.pk not in _assigned(revision, "approver"):
+        return "Only the assigned approver approves this revision."
+    return None
+
+
+def author_may_not_approve(actor, revision) -> str | None:
+    if revision.author_id == actor.pk and not revision.document.doc_type.allow_self_approval:
+        return "The author may not approve their own revision (segregation of duties)."
+    return None
+
+
+def reviews_complete(actor, revision) -> str | None:
+    from qualitas.core.signatures.selectors import valid_signatures
+
+    reviewers = set(_assigned(revision, "reviewer"))
+    signed = {s.signer_id for s in valid_signatures(revision, "reviewed")} & reviewers
+    needed = max(revision.document.doc_type.reviewers_required, len(reviewers))
+    if len(signed) < needed:
+        return f"Waiting for reviews: {len(signed)} of {needed} reviewers have signed."
+    return None
+
+
+def effective_date_reached(actor, revision) -> str | None:
+    if revision.effective_date and revision.effective_date > timezone.localdate():
+        return f"Effective on {revision.effective_date:%Y-%m-%d}."
+    return None
+
+
+def on_approved(actor, revision, transition) -> None:
+    from qualitas.core.tasks import services as tasks
+
+    revision.approved_at = timezone.now()
+    if actor is not None:
+        tasks.tasks_complete_for(revision, "approve", assignee=actor, actor=actor, note="approved")
+
+
+def on_effective(actor, revision, transition) -> None:
+    from qualitas.documents import services
+
+    services.enter_effective(actor, revision)
+
+
+def on_obsolete(actor, revision, transition) -> None:
+    from qualitas.documents import services
+
+    services.enter_obsolete(actor, revision)
+
+
+def on_in_review(actor, revision, transition) -> None:
+    from qualitas.documents import services
+
+    services.route_tasks(actor, revision, transition)
+
+
+def on_draft(actor, revision, transition) -> None:
+    from qualitas.documents import services
+
+    services.close_review_tasks(actor, revision, "Returned to draft")
+
+
+WORKFLOW = register(
+    Workflow(
+        record_type="documents.revision",
+        states={
+            "draft": State("Draft", badge="secondary"),
+            "in_review": State("In review", badge="info"),
+            "approved": State("Approved", badge="primary"),
+            "effective": State("Effective", badge="success"),
+            "superseded": State("Superseded", final=True, badge="warning"),
+            "obsolete": State("Obsolete", final=True, badge="dark"),
+        },
+        transitions=[
+            Transition(
+                "submit",
+                "Submit for review",
+                ("draft",),
+                "in_review",
+                "edit",
+                (required_fields("change_summary"), route_assigned),
+                help="Reviewers and the approver get a task.",
+            ),
+            Transition(
+                "sign_review",
+                "Sign review",
+                ("in_review",),
+                "in_review",
+                "approve",
+                (is_pending_reviewer,),
+                signature="reviewed",
+                help="Your signature states that you reviewed this revision.",
+            ),
+            Transition(
+                "return_to_draft",
+                "Return to draft",
+                ("in_review",),
+                "draft",
+                "approve",
+                reason_required=True,
+                style="outline-danger",
+                help="The reason is sent to the author as review comments.",
+            ),
+            Transition(
+                "approve",
+                "Approve",
+                ("in_review",),
+                "approved",
+                "approve",
+                (is_assigned_approver, author_may_not_approve, reviews_complete),
+                signature="approved",
+                style="success",
+                help="Effective at once, or on the effective date when one is set.",
+            ),
+            Transition(
+                "make_effective",
+                "Make effective",
+                ("approved",),
+                "effective",
+                "approve",
+                (effective_date_reached,),
+                system=True,
+                style="success",
+            ),
+            Transition(
+                "make_obsolete",
+                "Make obsolete",
+                ("effective",),
+                "obsolete",
+                "approve",
+                reason_required=True,
+                style="outline-danger",
+                help="Withdraws the document from use.",
+            ),
+            Transition("supersede", "Supersede", ("effective",), "superseded", "approve", system=True, user=False),
+        ],
+        on_enter={
+            "in_review": [on_in_review],
+            "approved": [on_approved],
+            "effective": [on_effective],
+            "obsolete": [on_obsolete],
+            "draft": [on_draft],
+        },
+    )
+)
