@@ -19,7 +19,8 @@ def to_primitive(value):
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, decimal.Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # One text per number whatever the column's scale: 7.4 and 7.40 (as read back) hash alike.
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)

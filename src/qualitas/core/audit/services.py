@@ -92,8 +92,11 @@ def record(
         record_id = record_id or instance.pk
         record_label = record_label or str(instance)[:300]
         if is_regulated(instance):
-            record_version = instance.version if record_version is None else record_version
-            content_hash = content_hash_of(instance) if content_hash is None else content_hash
+            # Hash what is stored, not the caller's object: a link or a signature recorded on a record
+            # held in memory since before a later step would otherwise describe an outdated state.
+            stored = type(instance)._base_manager.filter(pk=instance.pk).first() or instance
+            record_version = stored.version if record_version is None else record_version
+            content_hash = content_hash_of(stored) if content_hash is None else content_hash
     audit_context = context.current()
     head = _lock_head()
     values = {

@@ -64,7 +64,8 @@ def _scheme(key: str) -> NumberingScheme:
     try:
         with transaction.atomic():
             return record_create(None, NumberingScheme(key=key, **_defaults[key]), event="numbering.scheme_created")
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # Created at the same moment by another caller: its row is visible (or its insert made ours fail).
         return NumberingScheme.objects.get(key=key)
 
 
