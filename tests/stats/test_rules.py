@@ -253,7 +253,8 @@ def alternating(trace, i, k):
     if i + 1 < k:
         return False
     moves = [trace[j] - trace[j - 1] for j in range(i - k + 2, i + 1)]
-    return all(a * b < 0 for a, b in zip(moves, moves[1:], strict=False))
+    # Compare signs, not the product: tiny moves (1e-244) would underflow a * b to zero.
+    return all((a > 0 > b) or (a < 0 < b) for a, b in zip(moves, moves[1:], strict=False))
 
 
 def k_of_k_plus_1(z, i, k, zone):

@@ -4,6 +4,7 @@ from django import forms
 
 from qualitas.accounts.models import Department, Process, Role, Site, User
 from qualitas.core.signatures.forms import SignatureForm
+from qualitas.core.widgets import DateInput
 from qualitas.documents.models import ChangeRequest, DocumentType, PeriodicReview
 from qualitas.documents.services import TYPE_FIELDS
 from qualitas.standards.models import Clause
@@ -82,7 +83,7 @@ class RevisionForm(forms.Form):
     )
     effective_date = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Empty: effective as soon as approved.",
     )
 
@@ -115,7 +116,7 @@ class NewRevisionForm(forms.Form):
 class ApproveForm(SignatureForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     effective_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty or today: effective at once."
+        required=False, widget=DateInput(), help_text="Empty or today: effective at once."
     )
 
 

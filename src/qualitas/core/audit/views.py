@@ -15,6 +15,7 @@ from qualitas.core.audit.models import ACTIONS
 from qualitas.core.audit.services import record
 from qualitas.core.exports import csv_bytes
 from qualitas.core.records import all_types
+from qualitas.core.widgets import DateInput
 
 EXPORT_LIMIT = 100_000
 
@@ -59,8 +60,8 @@ class TrailFilter(forms.Form):
     record_id = forms.CharField(required=False, max_length=64, label="Record id")
     user = forms.ModelChoiceField(queryset=User.objects.all(), required=False, label="User")
     action = forms.ChoiceField(choices=[("", "Any action"), *ACTIONS], required=False)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To", widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

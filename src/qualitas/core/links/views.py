@@ -16,12 +16,33 @@ from qualitas.core.permissions import has_perm
 class LinkForm(forms.Form):
     kind = forms.ChoiceField(choices=KIND_CHOICES, label="This record")
     target_type = forms.ChoiceField(label="Record type")
-    target_id = forms.IntegerField(min_value=1, max_value=2**62, label="Record id")
+    target_id = forms.CharField(max_length=50, label="Number or id", help_text="e.g. NC-2026-0004")
     note = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_type"].choices = [(t.key, t.label) for t in records.all_types()]
+        choices = sorted((t.label, t.key) for t in records.all_types())
+        self.fields["target_type"].choices = [("", "Choose…")] + [(key, label) for label, key in choices]
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+
+def _target_pk(record_type: str, reference: str):
+    """A record's id from what people know it by: its number (NC-2026-0004) or its id."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return reference
+    model = records.get_type(record_type).model
+    if any(f.name == "number" for f in model._meta.get_fields()):
+        found = model._base_manager.filter(number__iexact=reference).values_list("pk", flat=True).first()
+        if found is not None:
+            return found
+    raise Http404("No such record.")
 
 
 def _panel(request, record_type, record_id, form=None, error=""):
@@ -54,7 +75,8 @@ def add(request, record_type: str, record_id: int):
     if not form.is_valid():
         return _panel(request, record_type, record_id, form)
     try:
-        target = records.resolve(request.user, form.cleaned_data["target_type"], form.cleaned_data["target_id"])
+        target_type = form.cleaned_data["target_type"]
+        target = records.resolve(request.user, target_type, _target_pk(target_type, form.cleaned_data["target_id"]))
         services.link_create(
             actor=request.user,
             source=source,
