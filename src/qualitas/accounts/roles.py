@@ -23,6 +23,7 @@ BUILTIN_ROLES: list[dict] = [
             "standards": ALL,
             "documents": ALL,
             "capa": ALL,
+            "actions": ALL,
             "audits": ALL,
             "measurements": ALL,
             "audit": ["view"],
@@ -37,6 +38,7 @@ BUILTIN_ROLES: list[dict] = [
             "*": ["view"],
             "documents": ["view", "create", "edit", "administer"],
             "capa": ["view", "create"],
+            "actions": ["view", "create", "edit"],
         },
     },
     {
@@ -48,6 +50,7 @@ BUILTIN_ROLES: list[dict] = [
             "*": ["view"],
             "documents": ["view", "create", "edit"],
             "capa": ["view", "create", "edit"],
+            "actions": ["view", "create", "edit"],
         },
     },
     {
@@ -59,6 +62,7 @@ BUILTIN_ROLES: list[dict] = [
             "*": ["view"],
             "documents": ["view", "approve"],
             "capa": ["view", "create", "approve"],
+            "actions": ["view", "create", "edit"],
         },
     },
     {
@@ -70,6 +74,7 @@ BUILTIN_ROLES: list[dict] = [
             "*": ["view"],
             "audits": ["view", "create", "edit"],
             "capa": ["view", "create"],
+            "actions": ["view", "create", "edit"],
             "audit": ["view"],
         },
     },
@@ -82,6 +87,8 @@ BUILTIN_ROLES: list[dict] = [
             "standards": ["view"],
             "documents": ["view"],
             "capa": ["view", "create"],
+            "actions": ["view", "edit"],
+            "measurements": ["view", "create"],
         },
     },
 ]

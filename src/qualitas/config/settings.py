@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "qualitas.core.notifications",
     "qualitas.core.jobs",
     "qualitas.documents",
+    "qualitas.actions",
+    "qualitas.capa",
     "qualitas.accounts",
     "qualitas.standards",
     "qualitas.web",

@@ -14,6 +14,8 @@ urlpatterns = [
     path("administration/", include(administration_patterns)),
     path("standards/", include("qualitas.standards.urls")),
     path("documents/", include("qualitas.documents.urls")),
+    path("actions/", include("qualitas.actions.urls")),
+    path("quality/", include("qualitas.capa.urls")),
     path("records/", include("qualitas.core.audit.urls")),
     path("signatures/", include("qualitas.core.signatures.urls")),
     path("workflow/", include("qualitas.core.workflow.urls")),
