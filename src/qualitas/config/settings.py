@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qualitas.documents",
     "qualitas.actions",
     "qualitas.capa",
+    "qualitas.measurements",
     "qualitas.accounts",
     "qualitas.standards",
     "qualitas.web",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("documents/", include("qualitas.documents.urls")),
     path("actions/", include("qualitas.actions.urls")),
     path("quality/", include("qualitas.capa.urls")),
+    path("measurements/", include("qualitas.measurements.urls")),
     path("records/", include("qualitas.core.audit.urls")),
     path("signatures/", include("qualitas.core.signatures.urls")),
     path("workflow/", include("qualitas.core.workflow.urls")),
