@@ -13,18 +13,11 @@ from qualitas.actions import forms, selectors, services, states
 from qualitas.actions.models import KINDS, STATUSES
 from qualitas.core import records
 from qualitas.core.exports import csv_bytes, xlsx_bytes
+from qualitas.core.forms import form_errors as _form_errors
 from qualitas.core.permissions import has_perm
 from qualitas.core.regulated import StaleVersion
 
 HEADER = ["Number", "Title", "Kind", "Owner", "Due", "Status", "Parent", "Completed", "Evidence"]
-
-
-def _form_errors(form, exc: Exception) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, getattr(exc, "messages", [str(exc)]))
 
 
 def _rows(actions):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from qualitas.actions.selectors import actions_of
 from qualitas.capa import analysis, exports, forms, selectors, services
 from qualitas.capa.models import SOURCES, Capa, Nonconformity
+from qualitas.core.forms import form_errors
 from qualitas.core.permissions import has_perm
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
@@ -21,16 +22,6 @@ from qualitas.core.signatures.selectors import signatures_of
 
 WHY_BRANCHES = 3
 ROOT_CAUSE_ROWS = 4
-
-
-def form_errors(form, exc: Exception) -> None:
-    if isinstance(exc, StaleVersion | PermissionDenied):
-        form.add_error(None, str(exc))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, getattr(exc, "messages", [str(exc)]))
 
 
 def _int(value):

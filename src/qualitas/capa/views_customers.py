@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qualitas.capa import dashboard, exports, forms, selectors, services
 from qualitas.capa.models import Complaint
-from qualitas.capa.views import form_errors
+from qualitas.core.forms import form_errors
 from qualitas.core.permissions import authorize, has_perm
 from qualitas.core.regulated import StaleVersion
 

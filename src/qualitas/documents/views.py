@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from qualitas.core.forms import apply as _apply
+from qualitas.core.forms import form_errors as _form_errors
 from qualitas.core.permissions import has_perm
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
@@ -18,26 +20,6 @@ from qualitas.core.workflow import engine
 from qualitas.documents import diff, forms, selectors, services
 from qualitas.documents.models import DistributionEntry
 from qualitas.documents.rendering import to_html
-
-
-def _form_errors(form, exc: Exception) -> None:
-    if isinstance(exc, StaleVersion | PermissionDenied):
-        form.add_error(None, str(exc))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, getattr(exc, "messages", [str(exc)]))
-
-
-def _apply(request, write, success: str) -> None:
-    """Run a service for a small POST form; report the outcome as a message on the next page."""
-    try:
-        write()
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, success)
 
 
 def _credentials(data) -> signing.Credentials:
