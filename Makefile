@@ -26,15 +26,15 @@ lint: install
 
 ## The whole suite on SQLite (browser tests excluded: `make e2e`).
 test: lint
-	env -u QUALITAS_DATABASE_URL $(BIN)/pytest --ignore=tests/e2e
+	env -u QUALITAS_DATABASE_URL $(BIN)/pytest --ignore=tests/e2e --durations=10
 
 ## The same suite against PostgreSQL (QUALITAS_DATABASE_URL, or the local test database).
 test-postgres: install
-	QUALITAS_DATABASE_URL=$${QUALITAS_DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/pytest --ignore=tests/e2e
+	QUALITAS_DATABASE_URL=$${QUALITAS_DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/pytest --ignore=tests/e2e --durations=10
 
 ## Browser journeys in headless Chromium (installs Debian's chromium when missing).
 e2e: install chromium
-	QUALITAS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
+	QUALITAS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e --durations=10
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -111,6 +111,7 @@ def api_client():
 
 @pytest.fixture
 def demo(db):
+    """The demo organisation with its documents (the other modules' demo data: their own fixtures)."""
     from qualitas.demo import load_demo
 
-    load_demo()
+    load_demo(only={"documents"})

@@ -232,7 +232,9 @@ def load_organisation() -> None:
         )
 
 
-def load_demo() -> None:
+def load_demo(only: set[str] | None = None) -> None:
+    """The demo organisation and every module's demo data (or only the modules named in `only`,
+    which tests use to stay fast)."""
     from qualitas.core.registry import registry
     from qualitas.standards.models import Clause
     from qualitas.standards.services import load_catalogues
@@ -240,5 +242,6 @@ def load_demo() -> None:
     if not Clause.objects.exists():
         load_catalogues()
     load_organisation()
-    for _order, _name, loader in registry.demo_loaders:
-        loader()
+    for _order, name, loader in registry.demo_loaders:
+        if only is None or name in only:
+            loader()

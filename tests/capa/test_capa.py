@@ -349,7 +349,14 @@ def test_api_nonconformity_and_capa_round_trip(people, api_client):
     assert anonymous.status_code == 401
 
 
-def test_pareto_of_the_demo_matches_counts_from_the_api(demo, api_client):
+@pytest.fixture
+def capa_demo(db):
+    from qualitas.demo import load_demo
+
+    load_demo(only={"capa"})
+
+
+def test_pareto_of_the_demo_matches_counts_from_the_api(capa_demo, api_client):
     client = api_client.as_user(User.objects.get(username="quality"))
     dashboard = client.get("/improvement/dashboard").json()
     counts: Counter = Counter()
@@ -377,7 +384,7 @@ def test_pareto_of_the_demo_matches_counts_from_the_api(demo, api_client):
     assert verify().ok
 
 
-def test_pages_render_for_the_quality_manager(demo, make_user):
+def test_pages_render_for_the_quality_manager(capa_demo, make_user):
     client = Client()
     client.force_login(User.objects.get(username="quality"))
     capa = Capa.objects.filter(status="closed").first()

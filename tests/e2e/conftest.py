@@ -70,9 +70,10 @@ def page(browser, live_server, request):
 
 @pytest.fixture
 def demo_data(transactional_db):
+    """The demo organisation with documents and the improvement loop (SPC has its own, in its test)."""
     from qualitas.demo import load_demo
 
-    load_demo()
+    load_demo(only={"documents", "capa"})
 
 
 @pytest.fixture
