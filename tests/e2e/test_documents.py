@@ -75,6 +75,8 @@ def test_sop_from_draft_to_superseded(page, organisation, live_server):
     page.get_by_role("button", name="Sign review").click()
     page.get_by_test_id("step-form").get_by_label("Your password").fill(PASSWORD)
     page.get_by_test_id("step-form").get_by_role("button", name=re.compile("Sign and")).click()
+    # The status stays "In review": wait for the page the step redirects to, not for the badge.
+    expect(page.get_by_text(re.compile(r"Sign review: done"))).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("In review")
     sign_out(page)
 
@@ -122,6 +124,7 @@ def test_sop_from_draft_to_superseded(page, organisation, live_server):
     page.get_by_role("button", name="Sign review").click()
     page.get_by_test_id("step-form").get_by_label("Your password").fill(PASSWORD)
     page.get_by_test_id("step-form").get_by_role("button", name=re.compile("Sign and")).click()
+    expect(page.get_by_text(re.compile(r"Sign review: done"))).to_be_visible()
     sign_out(page)
     sign_in(page, "approver")
     page.goto(second_url)
