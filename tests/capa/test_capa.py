@@ -15,6 +15,7 @@ from qualitas.accounts.models import User
 from qualitas.actions import services as actions
 from qualitas.capa import analysis, services
 from qualitas.capa.models import Capa, Severity
+from qualitas.capa.selectors import linked_records
 from qualitas.core.audit.models import AuditEvent
 from qualitas.core.audit.verify import verify
 from qualitas.core.links.selectors import linked
@@ -388,9 +389,7 @@ def test_pages_render_for_the_quality_manager(capa_demo, make_user):
     client = Client()
     client.force_login(User.objects.get(username="quality"))
     capa = Capa.objects.filter(status="closed").first()
-    nc = capa and next(
-        iter(__import__("qualitas.capa.selectors", fromlist=["x"]).linked_records(capa, "capa.nonconformity"))
-    )
+    nc = linked_records(capa, "capa.nonconformity")[0]
     for url in [
         "/quality/",
         "/quality/nonconformities/",

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from qualitas.accounts.models import Site, User
+from qualitas.accounts.models import Site
 from qualitas.actions import selectors, services
 from qualitas.core import records
 from qualitas.core.api_types import Id, Pagination, PathId
+from qualitas.core.api_types import active_user as _user
 
 router = Router(tags=["actions"])
 
@@ -64,13 +65,6 @@ class CompleteIn(Schema):
 class ReasonIn(Schema):
     version: int | None = Field(None, ge=1)
     reason: str = Field(..., min_length=1, max_length=5000)
-
-
-def _user(pk, field="owner_id"):
-    user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None:
-        raise ValidationError({field: "Unknown or deactivated user."})
-    return user
 
 
 @router.get("/actions", response=list[ActionOut], summary="List actions (filter by status, owner, kind, parent)")

@@ -8,33 +8,17 @@ from django.http import HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from qualitas.accounts.models import Process, Site, User
+from qualitas.accounts.models import Process, Site
 from qualitas.capa import dashboard, schemas, selectors, services
 from qualitas.capa.models import Severity
 from qualitas.core import records
 from qualitas.core.api_types import Id, Pagination, PathId
+from qualitas.core.api_types import active_user as _user
+from qualitas.core.api_types import referenced as _get
 from qualitas.core.signatures.services import Credentials
 from qualitas.core.workflow import engine
 
 router = Router(tags=["improvement"])
-
-
-def _get(model, pk, field):
-    if pk is None:
-        return None
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise ValidationError({field: f"No {model._meta.verbose_name} with id {pk}."})
-    return instance
-
-
-def _user(pk, field="owner_id"):
-    if pk is None:
-        return None
-    user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None:
-        raise ValidationError({field: "Unknown or deactivated user."})
-    return user
 
 
 def _severity(code: str) -> Severity:

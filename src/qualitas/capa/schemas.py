@@ -191,9 +191,9 @@ class CapaOut(Schema):
 
     @staticmethod
     def resolve_nonconformity_ids(obj) -> list[int]:
-        from qualitas.capa.selectors import linked_records
+        from qualitas.core.links.selectors import linked
 
-        return [nc.pk for nc in linked_records(obj, "capa.nonconformity")]
+        return sorted(int(pk) for key, pk in linked(obj) if key == "capa.nonconformity")
 
 
 class CapaIn(Schema):

@@ -20,3 +20,28 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(50, ge=1, le=500)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def referenced(model, pk, field: str):
+    """The `model` row a payload refers to by id (None stays None); an unknown id is a 400 on `field`."""
+    from django.core.exceptions import ValidationError
+
+    if pk is None:
+        return None
+    instance = model.objects.filter(pk=pk).first()
+    if instance is None:
+        raise ValidationError({field: f"No {model._meta.verbose_name} with id {pk}."})
+    return instance
+
+
+def active_user(pk, field: str = "owner_id"):
+    """The active user a payload refers to by id (None stays None); unknown or deactivated is a 400."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    if pk is None:
+        return None
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise ValidationError({field: "Unknown or deactivated user."})
+    return user

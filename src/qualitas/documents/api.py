@@ -9,21 +9,13 @@ from ninja.pagination import paginate
 
 from qualitas.accounts.models import Department, Process, Site, User
 from qualitas.core.api_types import Pagination, PathId, QueryId
+from qualitas.core.api_types import referenced as _get
 from qualitas.core.signatures.services import Credentials
 from qualitas.documents import schemas, selectors, services
 from qualitas.documents.models import DocumentType
 from qualitas.standards.models import Clause
 
 router = Router(tags=["documents"])
-
-
-def _get(model, pk, field):
-    if pk is None:
-        return None
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise ValidationError({field: f"No {model._meta.verbose_name} with id {pk}."})
-    return instance
 
 
 def _users(ids, field):

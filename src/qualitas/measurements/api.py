@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from qualitas.accounts.models import Process, Site, User
 from qualitas.core.api_types import Pagination, PathId, QueryId
+from qualitas.core.api_types import referenced as _get
 from qualitas.core.signatures.services import Credentials
 from qualitas.measurements import reports, schemas, selectors, services
 from qualitas.stats.results import StatsInputError
@@ -26,15 +27,6 @@ def stats_errors():
         yield
     except StatsInputError as exc:
         raise ValidationError(str(exc)) from None
-
-
-def _get(model, pk, field):
-    if pk is None:
-        return None
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise ValidationError({field: f"No {model._meta.verbose_name} with id {pk}."})
-    return instance
 
 
 def _relations(data: dict) -> dict:
