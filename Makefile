@@ -6,15 +6,20 @@ STAMP := $(VENV)/.installed
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint test-postgres e2e chromium bench clean
+.PHONY: install constraints run test lint test-postgres e2e chromium bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Re-pin constraints.txt to the installed versions (after an upgrade that passed `make test`).
+constraints:
+	{ grep '^#' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 ## Serve the demo organisation on http://127.0.0.1:8000 (migrates and loads demo data first).
 run: install
@@ -22,6 +27,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-logo
 	env -u QUALITAS_DATABASE_URL QUALITAS_DATA_DIR=$$(mktemp -d) $(BIN)/qualitas makemigrations --check --dry-run
 
 ## The whole suite on SQLite (browser tests excluded: `make e2e`).

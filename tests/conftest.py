@@ -1,14 +1,19 @@
-"""Shared fixtures: users holding the built-in roles, API clients and the demo organisation."""
+"""Shared fixtures: users holding the built-in roles, API clients and the demo organisation.
+
+The session organisation, the demo-data layers (`demo`, `capa_demo`, `full_demo`) and the
+`organisation` fixture come from the test kit's plugin (qualitas.core.testing.pytest_plugin).
+"""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
-from qualitas.accounts import services
 from qualitas.accounts.models import Site
+from qualitas.core.testing import factories
+from qualitas.core.testing.factories import PASSWORD
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+pytest_plugins = ["qualitas.core.testing.pytest_plugin"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,10 +61,7 @@ def make_user(db):
 
     def make(role: str | None = None, *, username: str | None = None, site=None, password: str = PASSWORD, **fields):
         counter["n"] += 1
-        user = services.user_create(actor=None, username=username or f"user{counter['n']}", password=password, **fields)
-        if role:
-            services.role_assign(actor=None, user=user, role=role, site=site)
-        return user
+        return factories.user(role, username=username or f"user{counter['n']}", site=site, password=password, **fields)
 
     return make
 
@@ -80,8 +82,7 @@ def quality_manager(make_user):
 
 
 def bearer(user, name: str = "test") -> dict:
-    _, plain = services.token_create(actor=None, user=user, name=name)
-    return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    return factories.bearer(user, name)
 
 
 @pytest.fixture
@@ -107,11 +108,3 @@ def api_client():
             return self.client.patch(f"/api/v1{path}", data or {}, content_type="application/json", **self.headers)
 
     return ApiClient()
-
-
-@pytest.fixture
-def demo(db):
-    """The demo organisation with its documents (the other modules' demo data: their own fixtures)."""
-    from qualitas.demo import load_demo
-
-    load_demo(only={"documents"})

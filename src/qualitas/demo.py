@@ -1,13 +1,14 @@
 """The demo organisation "Acme Precision Parts". Idempotent: loading twice changes nothing.
 
-Each module adds its own demo data through `registry.add_demo_loader`, run after the organisation.
+Each module declares its demo loader in module.py (`demo`, `demo_after`); they run after the organisation,
+each after the modules its demo builds on.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-DEMO_PASSWORD = "qualitas-demo"  # noqa: S105 - published demo credential, demo mode only
+from qualitas.core.demo import DEMO_PASSWORD
 
 DEMO_USERS: list[tuple[str, str]] = [
     ("admin", "Administrator"),
@@ -168,10 +169,10 @@ PROCESSES = [
 def load_organisation() -> None:
     from qualitas.accounts import services
     from qualitas.accounts.models import Department, Process, RoleAssignment, Site, User
-    from qualitas.accounts.roles import ensure_builtin_roles
+    from qualitas.accounts.roles import sync_builtin_roles
     from qualitas.standards.models import Clause
 
-    ensure_builtin_roles()
+    sync_builtin_roles()
     sites = {}
     for code, name, address, country in SITES:
         sites[code] = Site.objects.filter(code=code).first() or services.site_create(
@@ -235,13 +236,13 @@ def load_organisation() -> None:
 def load_demo(only: set[str] | None = None) -> None:
     """The demo organisation and every module's demo data (or only the modules named in `only`,
     which tests use to stay fast)."""
-    from qualitas.core.registry import registry
+    from qualitas.core.modules import demo_order, resolve
     from qualitas.standards.models import Clause
     from qualitas.standards.services import load_catalogues
 
     if not Clause.objects.exists():
         load_catalogues()
     load_organisation()
-    for _order, name, loader in registry.demo_loaders:
-        if only is None or name in only:
-            loader()
+    for spec in demo_order():
+        if only is None or spec.key in only:
+            resolve(spec.demo)()

@@ -350,13 +350,6 @@ def test_api_nonconformity_and_capa_round_trip(people, api_client):
     assert anonymous.status_code == 401
 
 
-@pytest.fixture
-def capa_demo(db):
-    from qualitas.demo import load_demo
-
-    load_demo(only={"capa"})
-
-
 def test_pareto_of_the_demo_matches_counts_from_the_api(capa_demo, api_client):
     client = api_client.as_user(User.objects.get(username="quality"))
     dashboard = client.get("/improvement/dashboard").json()

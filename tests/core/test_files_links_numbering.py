@@ -174,7 +174,9 @@ def test_links_show_on_both_records_and_are_audited(quality_manager, process):
     assert [r["phrase"] for r in link_selectors.related(quality_manager, process)["rows"]] == ["causes"]
     assert [r["phrase"] for r in link_selectors.related(quality_manager, other)["rows"]] == ["caused by"]
     assert link_selectors.ids_linked_to(process, "accounts.process", "caused_by") == [str(other.pk)]
-    assert AuditEvent.objects.filter(action="link").count() == 2
+    assert AuditEvent.objects.filter(action="link", event="links.linked").count() == 2
+    # …and one on the link row itself, which `qualitas audit verify` checks the row against.
+    assert AuditEvent.objects.get(event="links.link_saved").record_id == str(link.pk)
     with pytest.raises(ValidationError, match="already linked"):
         links.link_create(actor=quality_manager, source=other, target=process, kind="caused_by")
     with pytest.raises(ValidationError, match="itself"):
@@ -293,3 +295,28 @@ def test_concurrent_callers_get_distinct_gap_free_numbers():
         thread.join()
     assert sorted(issued) == [f"R-{n:04d}" for n in range(1, 201)]
     connection.close()
+
+
+def test_link_removal_and_scheme_changes_through_the_api_and_panel(api_client, client, quality_manager, employee,
+                                                                   process):
+    other = accounts.process_create(actor=quality_manager, code="P-2", name="Inspection")
+    first = links.link_create(actor=quality_manager, source=other, target=process, kind="verifies")
+    second = links.link_create(actor=quality_manager, source=process, target=other, kind="relates_to")
+    api = api_client.as_user(quality_manager)
+    assert api.post("/links/999999/remove", {"reason": "gone"}).status_code == 404
+    response = api.post(f"/links/{first.pk}/remove", {"reason": "duplicate"})
+    assert response.status_code == 200 and response.json() == {"id": first.pk, "kind": "verifies"}
+    client.force_login(quality_manager)
+    panel = f"/links/accounts.process/{process.pk}"
+    assert client.post(f"{panel}/999999/remove/", {"reason": "gone"}).status_code == 404
+    assert client.post(f"{panel}/{second.pk}/remove/", {"reason": "wrong"}).status_code == 200
+    assert Link.objects.filter(removed_at__isnull=True).count() == 0
+
+    numbering.ensure_scheme("test.api", "API-{seq:03d}", "organisation", reset="never")
+    with transaction.atomic():
+        numbering.next_number("test.api")  # the scheme's row is made with its first number
+    patch = {"pattern": "API-{seq:05d}", "reason": "longer numbers"}
+    assert api.patch("/numbering/schemes/no.such.scheme", patch).status_code == 404
+    assert api_client.as_user(employee).patch("/numbering/schemes/test.api", patch).status_code == 403
+    response = api_client.as_user(quality_manager).patch("/numbering/schemes/test.api", patch)
+    assert response.status_code == 200 and response.json()["pattern"] == "API-{seq:05d}"

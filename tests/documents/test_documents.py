@@ -360,3 +360,14 @@ def test_document_types_are_configured_with_a_default_route_and_audited(people, 
     client.force_login(admin)
     assert client.get("/documents/types/").status_code == 200
     assert client.get("/documents/types/WI/").status_code == 200
+
+
+def test_distribution_entries_are_removed_from_their_own_document(people, client):
+    document, other = new_document(people), new_document(people, title="Other")
+    entry, foreign = document.distribution.get(), other.distribution.get()
+    client.force_login(people["author"])
+    assert client.post(f"/documents/{document.pk}/distribution/{foreign.pk}/remove/").status_code == 404
+    assert client.post(f"/documents/{document.pk}/distribution/{entry.pk}/remove/").status_code == 302
+    assert not document.distribution.exists() and other.distribution.exists()
+    client.force_login(people["quality"])
+    assert client.get("/documents/types/NOPE/").status_code == 404

@@ -106,7 +106,7 @@ def test_process_with_owner_and_clauses(api_client, quality_manager, employee):
     body = response.json()
     assert body["inputs"] == ["Material", "Orders"]
     assert body["clauses"][0]["number"] == "8.5"
-    assert api.get("/processes", clause_id=clause.pk).json()["items"][0]["code"] == "P-1"
+    assert "P-1" in [p["code"] for p in api.get("/processes", clause_id=clause.pk).json()["items"]]
 
 
 def test_process_with_unknown_owner_is_refused_and_nothing_is_written(api_client, quality_manager):

@@ -176,3 +176,36 @@ def test_forms_require_csrf(employee):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("login"), {"username": "emp1", "password": PASSWORD})
     assert response.status_code == 403
+
+
+def test_totp_disable_needs_the_password_and_deletes_the_devices(client, employee):
+    client.force_login(employee)
+    client.get(reverse("totp-enrol"))
+    assert TOTPDevice.objects.filter(user=employee).count() == 1
+    response = client.post(reverse("totp-disable"), {"password": "not-it"})
+    assert response.status_code == 200 and "The password is not correct." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=employee).exists()
+    assert client.post(reverse("totp-disable"), {"password": PASSWORD}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=employee).exists()
+
+
+def test_a_token_is_revoked_by_its_owner_only(client, employee, quality_manager):
+    api_token, _plain = services.token_create(actor=employee, user=employee, name="script")
+    client.force_login(quality_manager)
+    assert client.post(reverse("token-revoke", args=[api_token.pk])).status_code == 404
+    client.force_login(employee)
+    assert client.post(reverse("token-revoke", args=[api_token.pk])).status_code == 302
+    api_token.refresh_from_db()
+    assert api_token.revoked_at is not None
+
+
+def test_a_role_assignment_is_removed_by_an_administrator(client, admin_user, employee, quality_manager):
+    assignment = employee.role_assignments.get()
+    url = reverse("administration:role-unassign", args=[employee.pk, assignment.pk])
+    client.force_login(quality_manager)
+    assert client.post(url).status_code == 403
+    client.force_login(admin_user)
+    other = quality_manager.role_assignments.get()
+    assert client.post(reverse("administration:role-unassign", args=[employee.pk, other.pk])).status_code == 404
+    assert client.post(url).status_code == 302
+    assert not employee.role_assignments.exists()

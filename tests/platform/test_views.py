@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from qualitas.accounts.models import Process, Site, User
+from qualitas.accounts.models import Process, Role, Site, User
 from qualitas.core.registry import TaskItem, registry
 from qualitas.demo import DEMO_USERS
 
@@ -122,7 +122,7 @@ def test_admin_creates_user_assigns_role_and_deactivates(demo):
     )
     assert response.status_code == 302, response.content
     newbie = User.objects.get(username="newbie")
-    client.post(reverse("administration:role-assign", args=[newbie.pk]), {"role": newbie.pk and 1})
+    client.post(reverse("administration:role-assign", args=[newbie.pk]), {"role": Role.objects.get(code="employee").pk})
     assert newbie.role_assignments.count() == 1
     client.post(reverse("administration:user-deactivate", args=[newbie.pk]))
     newbie.refresh_from_db()

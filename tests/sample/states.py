@@ -1,24 +1,14 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from qualitas.core import records
-from qualitas.core.permissions import authorize, register_permission_module
+from qualitas.core.permissions import authorize
 from qualitas.core.workflow.engine import State, Transition, Workflow, not_author, register, required_fields
 from tests.sample.models import SampleRecord
-
-register_permission_module("sample", "Sample records (tests)")
 
 
 def sample_get(actor, pk):
     authorize(actor, "sample", "view")
     return get_object_or_404(SampleRecord, pk=pk)
-
-
-records.register(
-    records.RecordType(
-        "sample.samplerecord", SampleRecord, "sample", "Sample record", sample_get, url=lambda r: f"/sample/{r.pk}/"
-    )
-)
 
 
 def stamp_approval(actor, instance, transition):

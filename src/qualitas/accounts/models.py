@@ -119,11 +119,18 @@ class Process(RegulatedModel):
 class Role(RegulatedModel):
     """A named set of permissions: {module: [actions]}, with "*" meaning every module."""
 
+    # `defaults` is the synchronisation's bookkeeping, not the role's content (its changes to
+    # `permissions` are audited); left out of the hash so existing rows keep verifying.
+    AUDIT_EXCLUDE = ("defaults",)
+
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     permissions = models.JSONField(default=dict)
     builtin = models.BooleanField(default=False)
+    # The default grants last applied to a built-in role: while `permissions` equal them, the role is
+    # unchanged by an administrator and `migrate` brings it up to the installed modules' grants.
+    defaults = models.JSONField(null=True, blank=True, editable=False)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -140,6 +147,9 @@ class RoleAssignment(models.Model):
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments")
     assigned_at = models.DateTimeField(auto_now_add=True)
+
+    # The stored row the audit trail vouches for (qualitas.core.audit.covered); keep this list stable.
+    AUDIT_HASHED_FIELDS = ("user_id", "role_id", "site_id", "assigned_at")
 
     class Meta:
         constraints = [

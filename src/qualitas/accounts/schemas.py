@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import Id
+from qualitas.accounts.models import Department, Process, Site
+from qualitas.core.api_types import Id, PatchSchema
 
 
 class SiteOut(Schema):
@@ -23,7 +24,9 @@ class SiteIn(Schema):
     active: bool = True
 
 
-class SitePatch(Schema):
+class SitePatch(PatchSchema):
+    model = Site
+
     version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)
@@ -51,7 +54,9 @@ class DepartmentIn(Schema):
     active: bool = True
 
 
-class DepartmentPatch(Schema):
+class DepartmentPatch(PatchSchema):
+    model = Department
+
     version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)
@@ -112,7 +117,9 @@ class ProcessIn(Schema):
     active: bool = True
 
 
-class ProcessPatch(Schema):
+class ProcessPatch(PatchSchema):
+    model = Process
+
     version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)

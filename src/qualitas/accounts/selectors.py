@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from qualitas.accounts.models import ApiToken, Department, Process, Role, Site, User
+from qualitas.accounts.models import ApiToken, Department, Process, Role, RoleAssignment, Site, User
 from qualitas.core.permissions import authorize, visible_to
 
 
@@ -67,10 +67,11 @@ def user_get(actor: User, user_id: int) -> User:
 
 
 def user_admin_get(actor: User, user_id: int) -> User:
-    """A user account as a record (history, export): administrators and audit-trail readers only."""
+    """A user account as a record (history, export): for those granted the accounts view right
+    (administrators; quality managers and auditors by default)."""
     from qualitas.core.permissions import has_perm
 
-    if not (has_perm(actor, "accounts", "administer") or has_perm(actor, "audit", "view")):
+    if not has_perm(actor, "accounts", "view"):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("Only administrators see the history of user accounts.")
@@ -89,3 +90,13 @@ def token_list(actor: User, user: User) -> QuerySet[ApiToken]:
     if actor.pk != user.pk:
         authorize(actor, "accounts", "administer")
     return ApiToken.objects.filter(user=user)
+
+
+def token_get(actor: User, user: User, token_id: int) -> ApiToken:
+    """One of `user`'s API tokens: their own, or any user's for an administrator."""
+    return get_object_or_404(token_list(actor, user), pk=token_id)
+
+
+def role_assignment_get(actor: User, user: User, assignment_id: int) -> RoleAssignment:
+    authorize(actor, "accounts", "administer")
+    return get_object_or_404(user.role_assignments, pk=assignment_id)

@@ -9,9 +9,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qualitas.accounts import tokens
 from qualitas.accounts.models import ApiToken, Department, Process, Role, RoleAssignment, Site, User
+from qualitas.core.audit import covered
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import ACTIONS, PERMISSION_MODULES, authorize, clear_cache
 from qualitas.core.regulated import record_create, record_update
@@ -159,7 +161,21 @@ def role_create(
         permissions=validate_permissions(permissions, allow_unknown=builtin),
         builtin=builtin,
     )
+    if builtin:
+        role.defaults = role.permissions
     return record_create(actor, role, event="account.role_created")
+
+
+@transaction.atomic
+def role_sync_defaults(*, role: Role, permissions: dict) -> Role:
+    """Bring an unchanged built-in role to the installed modules' default grants (run by `migrate`)."""
+    clean = validate_permissions(permissions)
+    role.defaults = clean
+    Role.objects.filter(pk=role.pk).update(defaults=clean)
+    return record_update(
+        None, role, event="account.role_synced", changes={"permissions": clean},
+        reason="Default grants of the installed modules", require_reason=False,
+    )
 
 
 @transaction.atomic
@@ -199,6 +215,7 @@ def role_assign(*, actor: User | None, user: User, role: Role | str, site: Site 
             record_label=user.username,
             changes={"roles": [before, _roles_of(user)]},
         )
+        covered.record_row(actor, "configure", "account.role_assignment_saved", assignment)
     return assignment
 
 
@@ -209,6 +226,7 @@ def role_unassign(*, actor: User, assignment: RoleAssignment) -> None:
         raise ValidationError("You cannot remove your own administrator role.")
     user = assignment.user
     before = _roles_of(user)
+    covered.record_row(actor, "configure", "account.role_assignment_deleted", assignment, deleted=True)
     assignment.delete()
     clear_cache(user)
     record(
@@ -274,6 +292,51 @@ def token_touch(api_token: ApiToken) -> None:
     now = timezone.now()
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+
+
+# --- Two-factor authentication ----------------------------------------------------------------------
+
+
+def _own_or_administer(actor: User, user_id: int) -> None:
+    if actor.pk != user_id:
+        authorize(actor, "accounts", "administer")
+
+
+@transaction.atomic
+def totp_device_enrol(*, actor: User, user: User) -> TOTPDevice:
+    """The user's unconfirmed authenticator device, created on the first visit to the enrolment page."""
+    _own_or_administer(actor, user.pk)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm an enrolment with a first code from the app. False, and nothing confirmed, when the
+    code does not match (django-otp still counts the failure for its throttling)."""
+    _own_or_administer(actor, device.user_id)
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    _totp_event(actor, device.user, "account.totp_enrolled", "enrolled")
+    return True
+
+
+@transaction.atomic
+def totp_devices_delete(*, actor: User, user: User) -> None:
+    """Turn two-factor authentication off: every authenticator device of the user is deleted."""
+    _own_or_administer(actor, user.pk)
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        _totp_event(actor, user, "account.totp_disabled", "disabled")
+
+
+def _totp_event(actor: User, user: User, event: str, state: str) -> None:
+    record(actor, "configure", event, record_type="accounts.user", record_id=user.pk, record_label=user.username,
+           changes={"two-factor authentication": [None, state]})
 
 
 # --- Organisation -------------------------------------------------------------------------------------

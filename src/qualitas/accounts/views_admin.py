@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qualitas.accounts import selectors, services
@@ -116,7 +116,7 @@ def role_assign(request, user_id: int):
 def role_unassign(request, user_id: int, assignment_id: int):
     _admin(request)
     subject = selectors.user_get(request.user, user_id)
-    assignment = get_object_or_404(subject.role_assignments, pk=assignment_id)
+    assignment = selectors.role_assignment_get(request.user, subject, assignment_id)
     try:
         services.role_unassign(actor=request.user, assignment=assignment)
         messages.success(request, "Role removed.")

@@ -11,7 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -110,14 +110,10 @@ def totp_enrol(request):
     """Create an unconfirmed device, show its QR code, confirm it with a first code."""
     if confirmed_device(request.user):
         return redirect("profile")
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    device = services.totp_device_enrol(actor=request.user, user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if services.totp_device_confirm(actor=request.user, device=device, token=form.cleaned_data["token"].strip()):
             otp_login(request, device)
             messages.success(request, "Two-factor authentication is on. You will be asked for a code at sign-in.")
             return redirect("profile")
@@ -139,7 +135,7 @@ def totp_disable(request):
     form = PasswordConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if request.user.check_password(form.cleaned_data["password"]):
-            TOTPDevice.objects.filter(user=request.user).delete()
+            services.totp_devices_delete(actor=request.user, user=request.user)
             messages.success(request, "Two-factor authentication is off.")
             return redirect("profile")
         form.add_error("password", "The password is not correct.")
@@ -164,7 +160,7 @@ def token_create(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id: int):
-    api_token = get_object_or_404(selectors.token_list(request.user, request.user), pk=token_id)
+    api_token = selectors.token_get(request.user, request.user, token_id)
     services.token_revoke(actor=request.user, api_token=api_token)
     messages.success(request, f"Token “{api_token.name}” revoked.")
     return redirect("profile")

@@ -9,8 +9,9 @@ from ninja.pagination import paginate
 
 from qualitas.accounts.models import Site
 from qualitas.actions import selectors, services
+from qualitas.actions.models import Action
 from qualitas.core import records
-from qualitas.core.api_types import Id, Pagination, PathId
+from qualitas.core.api_types import Date, Id, Pagination, PatchSchema, PathId
 from qualitas.core.api_types import active_user as _user
 
 router = Router(tags=["actions"])
@@ -41,20 +42,22 @@ class ActionIn(Schema):
     description: str = Field("", max_length=20000)
     kind: str = Field("corrective", max_length=20)
     owner_id: Id
-    due_date: dt.date | None = None
+    due_date: Date | None = None
     site_id: Id | None = None
     parent_type: str = Field("", max_length=100, description="Record type key, e.g. capa.capa")
     parent_id: Id | None = None
 
 
-class ActionPatch(Schema):
+class ActionPatch(PatchSchema):
+    model = Action
+
     version: int = Field(..., ge=1)
     reason: str = Field("", max_length=5000)
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=20000)
     kind: str | None = Field(None, max_length=20)
     owner_id: Id | None = None
-    due_date: dt.date | None = None
+    due_date: Date | None = None
 
 
 class CompleteIn(Schema):

@@ -5,8 +5,3 @@ class ActionsConfig(AppConfig):
     name = "qualitas.actions"
     label = "actions"
     verbose_name = "Actions"
-
-    def ready(self) -> None:
-        from qualitas.actions import plugins
-
-        plugins.register()

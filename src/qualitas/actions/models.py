@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from qualitas.core.regulated import RegulatedModel
+from qualitas.core.workflow.choices import StateChoices
 
 KINDS = [
     ("containment", "Containment"),
@@ -20,7 +21,6 @@ KINDS = [
     ("improvement", "Improvement"),
     ("other", "Other"),
 ]
-STATUSES = [("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")]
 
 
 class Action(RegulatedModel):
@@ -30,7 +30,7 @@ class Action(RegulatedModel):
     kind = models.CharField(max_length=20, choices=KINDS, default="corrective")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions")
     due_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=STATUSES, default="open")
+    status = models.CharField(max_length=20, choices=StateChoices("actions.action"), default="open")
     parent_type = models.CharField(max_length=100, blank=True, help_text="Record type key of the parent record.")
     parent_id = models.CharField(max_length=64, blank=True)
     parent_label = models.CharField(max_length=300, blank=True)

@@ -74,6 +74,11 @@ def action_create(
     return action
 
 
+def action_raise(*, actor, raised_from, source: str | None, **fields) -> Action:
+    """An action raised from another module's record (qualitas.core.raising.raise_from), linked to it."""
+    return action_create(actor=actor, parent=raised_from, **fields)
+
+
 def _may_act_on_parent(actor, parent) -> bool:
     """Whoever may edit the parent record may raise its actions (a CAPA owner without the actions right)."""
     if parent is None:
@@ -110,7 +115,7 @@ def action_update(*, actor, action: Action, version=None, reason: str = "", **fi
 def action_complete(*, actor, action: Action, evidence: str, version=None) -> Action:
     return engine.perform(
         actor=actor, instance=action, transition="complete", expected_version=version,
-        changes={"evidence": (evidence or "").strip()},
+        changes={"evidence": (evidence or "").strip()}, by_service=True,  # the step's own form asks for evidence
     )
 
 

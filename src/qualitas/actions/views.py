@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qualitas.actions import forms, selectors, services, states
-from qualitas.actions.models import KINDS, STATUSES
+from qualitas.actions.models import KINDS
 from qualitas.core import records
 from qualitas.core.exports import csv_bytes, xlsx_bytes
 from qualitas.core.forms import form_errors as _form_errors
-from qualitas.core.permissions import has_perm
+from qualitas.core.permissions import authorize, has_perm
+from qualitas.core.raising import raised_from_param
 from qualitas.core.regulated import StaleVersion
+from qualitas.core.workflow.engine import state_choices
 
 HEADER = ["Number", "Title", "Kind", "Owner", "Due", "Status", "Parent", "Completed", "Evidence"]
 
@@ -56,7 +58,7 @@ def action_list(request):
     return render(
         request,
         "actions/list.html",
-        {"actions": page, "mine": mine, "status": status, "statuses": STATUSES, "kinds": KINDS,
+        {"actions": page, "mine": mine, "status": status, "statuses": state_choices("actions.action"), "kinds": KINDS,
          "kind": request.GET.get("kind", ""), "query": request.GET.urlencode()},
     )
 
@@ -99,10 +101,12 @@ def action_detail(request, pk: int):
 
 @login_required
 def action_new(request):
-    parent = None
+    parent = raised_from_param(request.user, request.GET.get("raised_from", ""))
     parent_type, parent_id = request.GET.get("parent_type", "")[:100], request.GET.get("parent_id", "")[:20]
-    if parent_type and parent_id:
+    if parent is None and parent_type and parent_id:
         parent = records.resolve(request.user, parent_type, parent_id)
+    if parent is None:  # on a parent, whoever may act on it may raise one (the service decides)
+        authorize(request.user, "actions", "create")
     form = forms.ActionForm(request.POST or None, initial={"owner": request.user.pk, "kind": request.GET.get("kind")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -15,6 +15,7 @@ from qualitas.core import records
 from qualitas.core.api_types import Id, Pagination, PathId
 from qualitas.core.api_types import active_user as _user
 from qualitas.core.api_types import referenced as _get
+from qualitas.core.raising import raise_from
 from qualitas.core.signatures.services import Credentials
 from qualitas.core.workflow import engine
 
@@ -113,9 +114,11 @@ def create_nonconformity(request, payload: schemas.NonconformityIn):
         data["owner"] = owner
     if data["detected_on"] is None:
         data.pop("detected_on")
-    nc = services.nonconformity_create(
-        actor=request.auth, severity=_severity(data.pop("severity")), raised_from=raised_from, **data
-    )
+    severity = _severity(data.pop("severity"))
+    if raised_from is not None:  # the source is the one the record's module declares (core.raising)
+        nc = raise_from(actor=request.auth, record=raised_from, raising="nonconformity", severity=severity, **data)
+    else:
+        nc = services.nonconformity_create(actor=request.auth, severity=severity, **data)
     return Status(201, nc)
 
 
@@ -180,9 +183,11 @@ def create_capa(request, payload: schemas.CapaIn):
     owner = _user(data.pop("owner_id"))
     if data["effectiveness_days"] is None:
         data.pop("effectiveness_days")
-    capa = services.capa_create(
-        actor=request.auth, owner=owner, nonconformities=ncs, team=team, raised_from=raised_from, **data
-    )
+    if raised_from is not None:
+        capa = raise_from(actor=request.auth, record=raised_from, raising="capa", owner=owner, nonconformities=ncs,
+                          team=team, **data)
+    else:
+        capa = services.capa_create(actor=request.auth, owner=owner, nonconformities=ncs, team=team, **data)
     return Status(201, capa)
 
 

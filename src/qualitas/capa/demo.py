@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from qualitas.demo import DEMO_PASSWORD
+from qualitas.core.demo import DEMO_PASSWORD
 
 CATEGORIES = [
     ("Dimensional", 9),
@@ -36,9 +36,6 @@ TITLES = {
     "Near miss": ["Forklift near miss in dispatch area"],
     "Spill": ["Coolant spill at machining cell 3"],
 }
-SOURCE_FOR = {"Near miss": "incident", "Spill": "environmental", "Supplier quality": "supplier"}
-
-
 def load() -> None:
     from qualitas.accounts.models import Process, Site, User
     from qualitas.capa.models import Nonconformity, Severity
@@ -154,7 +151,7 @@ def _nonconformities(context, complaints) -> list:
             description=f"{category} nonconformity found during "
             f"{'final inspection' if product_nc else 'a walk-through'}; see attached record.",
             severity=severity,
-            source=SOURCE_FOR.get(category, "complaint" if complaint else "inspection"),
+            source="complaint" if complaint else "internal",
             nc_type="product" if product_nc else "system",
             category=category,
             site=context["sites"][i % 2],

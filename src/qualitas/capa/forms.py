@@ -3,7 +3,17 @@ from __future__ import annotations
 from django import forms
 
 from qualitas.accounts.models import Process, Site, User
-from qualitas.capa.models import DISPOSITIONS, NC_TYPES, SIX_M, SOURCES, Capa, Complaint, SatisfactionEntry, Severity
+from qualitas.capa.models import (
+    DISPOSITIONS,
+    NC_TYPES,
+    SIX_M,
+    Capa,
+    Complaint,
+    SatisfactionEntry,
+    Severity,
+    capa_sources,
+    nc_sources,
+)
 from qualitas.core.signatures.forms import SignatureForm
 from qualitas.core.widgets import DateInput
 
@@ -26,7 +36,7 @@ class NonconformityForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
-    source = forms.ChoiceField(choices=SOURCES, initial="internal")
+    source = forms.ChoiceField(choices=nc_sources, initial="internal")
     nc_type = forms.ChoiceField(choices=NC_TYPES, label="Type", initial="product")
     severity = forms.ModelChoiceField(queryset=Severity.objects.filter(active=True), empty_label=None)
     category = forms.CharField(max_length=100, required=False, help_text="e.g. Dimensional, Surface, Documentation")
@@ -80,7 +90,7 @@ class CapaForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     title = forms.CharField(max_length=300)
     kind = forms.ChoiceField(choices=Capa.KINDS)
-    source = forms.ChoiceField(choices=Capa._meta.get_field("source").choices)
+    source = forms.ChoiceField(choices=capa_sources)
     problem = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,

@@ -12,17 +12,45 @@ from django.db import models
 from django.utils import timezone
 
 from qualitas.core.regulated import RegulatedModel
+from qualitas.core.workflow.choices import StateChoices
 
-SOURCES = [
-    ("internal", "Internal"),
+# Where a nonconformity or a CAPA comes from. CAPA names none of its producers: the modules that raise
+# them declare their sources in their module.py (qualitas.core.modules.Source); these few need none.
+NC_ORIGINS = [("internal", "Internal observation"), ("other", "Other")]
+CAPA_ORIGINS = [("nonconformity", "Nonconformity"), ("other", "Other")]
+# Stored by releases before the module kit, when CAPA listed producers that had no module yet: still
+# valid (and labelled) on the records that carry them, never offered for new ones.
+LEGACY_NC_SOURCES = [
     ("audit", "Audit finding"),
     ("inspection", "Inspection"),
-    ("complaint", "Customer complaint"),
     ("supplier", "Supplier"),
-    ("process_signal", "Process signal (SPC)"),
     ("incident", "Incident / near miss (ISO 45001)"),
     ("environmental", "Environmental event (ISO 14001)"),
 ]
+LEGACY_CAPA_SOURCES = [("audit", "Audit"), ("risk", "Risk or opportunity"), ("management_review", "Management review")]
+
+
+def nc_sources() -> list[tuple[str, str]]:
+    """The sources offered for a new nonconformity: the origins and every installed module's sources."""
+    from qualitas.core.modules import source_choices
+
+    return NC_ORIGINS + source_choices("nonconformity")
+
+
+def capa_sources() -> list[tuple[str, str]]:
+    from qualitas.core.modules import source_choices
+
+    return CAPA_ORIGINS + source_choices("capa")
+
+
+def nc_source_choices() -> list[tuple[str, str]]:
+    return nc_sources() + [item for item in LEGACY_NC_SOURCES if item[0] not in dict(nc_sources())]
+
+
+def capa_source_choices() -> list[tuple[str, str]]:
+    return capa_sources() + [item for item in LEGACY_CAPA_SOURCES if item[0] not in dict(capa_sources())]
+
+
 NC_TYPES = [("product", "Product"), ("process", "Process"), ("system", "System")]
 DISPOSITIONS = [
     ("use_as_is", "Use as is (concession)"),
@@ -39,15 +67,6 @@ SIX_M = [
     ("material", "Material"),
     ("measurement", "Measurement"),
     ("environment", "Mother nature (environment)"),
-]
-CAPA_SOURCES = [
-    ("nonconformity", "Nonconformity"),
-    ("audit", "Audit"),
-    ("complaint", "Customer complaint"),
-    ("risk", "Risk or opportunity"),
-    ("management_review", "Management review"),
-    ("process_signal", "Process signal (SPC)"),
-    ("other", "Other"),
 ]
 
 
@@ -78,17 +97,10 @@ class Severity(RegulatedModel):
 
 
 class Nonconformity(RegulatedModel):
-    STATUSES = [
-        ("open", "Open"),
-        ("investigation", "Under investigation"),
-        ("closed", "Closed"),
-        ("cancelled", "Cancelled"),
-    ]
-
     number = models.CharField(max_length=50, unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField()
-    source = models.CharField(max_length=20, choices=SOURCES, default="internal")
+    source = models.CharField(max_length=20, choices=nc_source_choices, default="internal")
     nc_type = models.CharField("type", max_length=10, choices=NC_TYPES, default="product")
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=100, blank=True, help_text="Defect or problem category, e.g. Dimensional.")
@@ -101,7 +113,7 @@ class Nonconformity(RegulatedModel):
     detected_by = _user_fk(null=True, blank=True)
     detected_on = models.DateField(default=timezone.localdate)
     owner = _user_fk(related_name="owned_nonconformities")
-    status = models.CharField(max_length=20, choices=STATUSES, default="open")
+    status = models.CharField(max_length=20, choices=StateChoices("capa.nonconformity"), default="open")
     containment = models.TextField("containment (immediate reaction)", blank=True)
     capa_required = models.BooleanField("corrective action needed", null=True, blank=True)
     evaluation = models.TextField("evaluation and reason", blank=True)
@@ -127,15 +139,13 @@ class Nonconformity(RegulatedModel):
 class Disposition(RegulatedModel):
     """The decision on nonconforming product (ISO 9001 8.7), approved by signature where configured."""
 
-    STATUSES = [("proposed", "Proposed"), ("approved", "Approved"), ("rejected", "Rejected")]
-
     nonconformity = models.ForeignKey(Nonconformity, on_delete=models.PROTECT, related_name="dispositions")
     decision = models.CharField(max_length=30, choices=DISPOSITIONS)
     quantity = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     justification = models.TextField(blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     proposed_by = _user_fk()
-    status = models.CharField(max_length=20, choices=STATUSES, default="proposed")
+    status = models.CharField(max_length=20, choices=StateChoices("capa.disposition"), default="proposed")
     site = models.ForeignKey("accounts.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -150,20 +160,12 @@ class Disposition(RegulatedModel):
 
 
 class Capa(RegulatedModel):
-    STATUSES = [
-        ("open", "Open"),
-        ("investigation", "Root cause analysis"),
-        ("implementation", "Implementation"),
-        ("verification", "Effectiveness check"),
-        ("closed", "Closed"),
-        ("cancelled", "Cancelled"),
-    ]
     KINDS = [("corrective", "Corrective"), ("preventive", "Preventive")]
 
     number = models.CharField(max_length=50, unique=True)
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=KINDS, default="corrective")
-    source = models.CharField(max_length=30, choices=CAPA_SOURCES, default="nonconformity")
+    source = models.CharField(max_length=30, choices=capa_source_choices, default="nonconformity")
     problem = models.TextField("problem description (D2)", blank=True)
     site = models.ForeignKey("accounts.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     process = models.ForeignKey("accounts.Process", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -179,7 +181,7 @@ class Capa(RegulatedModel):
     )
     opened_on = models.DateField(default=timezone.localdate)
     due_date = models.DateField("target closure date", null=True, blank=True)
-    status = models.CharField(max_length=20, choices=STATUSES, default="open")
+    status = models.CharField(max_length=20, choices=StateChoices("capa.capa"), default="open")
     implemented_on = models.DateField(null=True, blank=True)
     effectiveness_due = models.DateField("effectiveness check due", null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -226,14 +228,6 @@ class EffectivenessCheck(RegulatedModel):
 
 
 class Complaint(RegulatedModel):
-    STATUSES = [
-        ("received", "Received"),
-        ("acknowledged", "Acknowledged"),
-        ("investigation", "Under investigation"),
-        ("responded", "Responded"),
-        ("closed", "Closed"),
-        ("rejected", "Not justified"),
-    ]
     CHANNELS = [
         ("email", "E-mail"),
         ("phone", "Phone"),
@@ -261,7 +255,7 @@ class Complaint(RegulatedModel):
     response = models.TextField("response to the customer", blank=True)
     responded_on = models.DateField(null=True, blank=True)
     justified = models.BooleanField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=STATUSES, default="received")
+    status = models.CharField(max_length=20, choices=StateChoices("capa.complaint"), default="received")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_by = _user_fk(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,7 +6,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import Id
+from qualitas.capa.models import Capa, Complaint, Nonconformity, Severity
+from qualitas.core.api_types import Date, Id, PatchSchema
 
 Text = Field("", max_length=20000)
 
@@ -30,7 +31,9 @@ class SeverityIn(Schema):
     disposition_signature: bool = True
 
 
-class SeverityPatch(Schema):
+class SeverityPatch(PatchSchema):
+    model = Severity
+
     version: int = Field(..., ge=1)
     reason: str = Field("", max_length=5000)
     name: str | None = Field(None, min_length=1, max_length=50)
@@ -81,7 +84,7 @@ class NonconformityIn(Schema):
     lot: str = Field("", max_length=100)
     quantity_affected: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=3)
     unit: str = Field("pcs", max_length=20)
-    detected_on: dt.date | None = None
+    detected_on: Date | None = None
     owner_id: Id | None = None
     containment: str = Text
     cost_of_poor_quality: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=2)
@@ -89,7 +92,9 @@ class NonconformityIn(Schema):
     raised_from_id: Id | None = None
 
 
-class NonconformityPatch(Schema):
+class NonconformityPatch(PatchSchema):
+    model = Nonconformity
+
     version: int = Field(..., ge=1)
     reason: str = Field("", max_length=5000)
     title: str | None = Field(None, min_length=1, max_length=300)
@@ -152,7 +157,7 @@ class RootCause(Schema):
     verification: str = Field("", max_length=2000)
 
 
-class AnalysisIn(Schema):
+class AnalysisIn(PatchSchema):
     version: int | None = Field(None, ge=1)
     reason: str = Field("", max_length=5000)
     why_chains: list[WhyChain] | None = Field(None, max_length=10)
@@ -193,6 +198,9 @@ class CapaOut(Schema):
     def resolve_nonconformity_ids(obj) -> list[int]:
         from qualitas.core.links.selectors import linked
 
+        if hasattr(obj, "linked_nonconformity_ids"):  # attached for a whole page by selectors.capa_list
+            return obj.linked_nonconformity_ids
+
         return sorted(int(pk) for key, pk in linked(obj) if key == "capa.nonconformity")
 
 
@@ -208,13 +216,15 @@ class CapaIn(Schema):
     containment: str = Text
     effectiveness_criterion: str = Text
     effectiveness_days: int | None = Field(None, ge=1, le=3650)
-    due_date: dt.date | None = None
+    due_date: Date | None = None
     nonconformity_ids: list[Id] = Field(default_factory=list, max_length=100)
     raised_from_type: str = Field("", max_length=100, description="e.g. a risk, audit finding or complaint record type")
     raised_from_id: Id | None = None
 
 
-class CapaPatch(Schema):
+class CapaPatch(PatchSchema):
+    model = Capa
+
     version: int = Field(..., ge=1)
     reason: str = Field("", max_length=5000)
     title: str | None = Field(None, min_length=1, max_length=300)
@@ -222,7 +232,7 @@ class CapaPatch(Schema):
     containment: str | None = Field(None, max_length=20000)
     effectiveness_criterion: str | None = Field(None, max_length=20000)
     effectiveness_days: int | None = Field(None, ge=1, le=3650)
-    due_date: dt.date | None = None
+    due_date: Date | None = None
     owner_id: Id | None = None
     team_ids: list[Id] | None = Field(None, max_length=50)
 
@@ -240,7 +250,7 @@ class SignatureIn(Schema):
 class EffectivenessIn(Schema):
     passed: bool
     result: str = Field(..., min_length=1, max_length=20000)
-    performed_on: dt.date | None = None
+    performed_on: Date | None = None
     signature: SignatureIn
 
 
@@ -293,17 +303,19 @@ class ComplaintIn(Schema):
     product: str = Field("", max_length=200)
     lot: str = Field("", max_length=100)
     channel: str = Field("email", max_length=10)
-    received_on: dt.date | None = None
+    received_on: Date | None = None
     site_id: Id | None = None
     owner_id: Id | None = None
 
 
-class ComplaintPatch(Schema):
+class ComplaintPatch(PatchSchema):
+    model = Complaint
+
     version: int = Field(..., ge=1)
     reason: str = Field("", max_length=5000)
     investigation: str | None = Field(None, max_length=20000)
     response: str | None = Field(None, max_length=20000)
-    responded_on: dt.date | None = None
+    responded_on: Date | None = None
     justified: bool | None = None
     contact: str | None = Field(None, max_length=200)
     product: str | None = Field(None, max_length=200)
@@ -314,7 +326,7 @@ class SatisfactionIn(Schema):
     customer: str = Field(..., min_length=1, max_length=200)
     score: Decimal = Field(..., ge=0, max_digits=6, decimal_places=2)
     scale_max: Decimal = Field(Decimal(10), gt=0, max_digits=6, decimal_places=2)
-    received_on: dt.date | None = None
+    received_on: Date | None = None
     method: str = Field("survey", max_length=20)
     comment: str = Field("", max_length=5000)
     site_id: Id | None = None

@@ -158,8 +158,38 @@ def capas_visible(actor) -> QuerySet[Capa]:
     return _scoped(actor, base, own=Q(owner=actor) | Q(team=actor))
 
 
+class CapaQuerySet(QuerySet):
+    """CAPAs that learn the nonconformities linked to them in one query per page, not per CAPA
+    (`linked_nonconformity_ids`, read by the API schema)."""
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache and isinstance(self._result_cache[0], Capa):
+            attach_nonconformity_ids(self._result_cache)
+
+
+def attach_nonconformity_ids(capas) -> None:
+    from qualitas.core.links.models import Link
+
+    ids = {str(capa.pk): capa for capa in capas}
+    found: dict[str, set[int]] = {pk: set() for pk in ids}
+    links = Link.objects.filter(removed_at__isnull=True).filter(
+        Q(source_type="capa.capa", source_id__in=ids, target_type="capa.nonconformity")
+        | Q(target_type="capa.capa", target_id__in=ids, source_type="capa.nonconformity")
+    )
+    for link in links.only("source_type", "source_id", "target_type", "target_id"):
+        if link.source_type == "capa.capa":
+            found[link.source_id].add(int(link.target_id))
+        else:
+            found[link.target_id].add(int(link.source_id))
+    for pk, capa in ids.items():
+        capa.linked_nonconformity_ids = sorted(found[pk])
+
+
 def capa_list(actor, *, query: str = "", status: str = "", open_only: bool = False, owner_id=None) -> QuerySet[Capa]:
     capas = capas_visible(actor)
+    capas.__class__ = CapaQuerySet
     if query:
         capas = capas.filter(Q(number__icontains=query) | Q(title__icontains=query))
     if status:

@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from qualitas.capa import analysis
 from qualitas.capa.models import (
-    CAPA_SOURCES,
-    SOURCES,
     Capa,
     Complaint,
     Disposition,
@@ -21,6 +19,8 @@ from qualitas.capa.models import (
     Nonconformity,
     SatisfactionEntry,
     Severity,
+    capa_sources,
+    nc_sources,
 )
 from qualitas.config.env import env_int
 from qualitas.core.links.services import link_create
@@ -130,7 +130,7 @@ def nonconformity_create(*, actor, title: str, description: str, severity: Sever
     _check(fields, NC_FIELDS)
     if not severity.active:
         raise ValidationError({"severity": "This severity is no longer in use."})
-    if fields.get("source", "internal") not in dict(SOURCES):
+    if fields.get("source", "internal") not in dict(nc_sources()):
         raise ValidationError({"source": "Unknown source."})
     _not_future(fields.get("detected_on"), "detected_on")
     fields.setdefault("owner", actor)
@@ -221,33 +221,26 @@ def disposition_propose(
     return disposition
 
 
-def nonconformity_raise_from_process_signal(*, characteristic, signals):
-    """A nonconformity (source "process signal") for new out-of-control signals of an SPC
-    characteristic, raised by the system (the signals came from recorded data, not from a person's
-    decision), owned by the characteristic's owner and linked to the characteristic and to each
-    signal, so the chart points and the nonconformity show each other."""
-    severity = Severity.objects.filter(code="minor", active=True).first() or Severity.objects.filter(
-        active=True).order_by("rank").first()
+def default_severity() -> Severity:
+    """The lowest active severity, for nonconformities raised by the system."""
+    severity = Severity.objects.filter(active=True).order_by("rank").first()
     if severity is None:
         ensure_default_severities()
-        severity = Severity.objects.get(code="minor")
-    lines = [
-        f"Subgroup {signal.subgroup.key} ({timezone.localtime(signal.subgroup.taken_at):%Y-%m-%d %H:%M}), "
-        f"{signal.chart} chart: {', '.join(signal.rules)}"
-        for signal in signals
-    ]
-    with transaction.atomic():
-        nc = nonconformity_create(
-            actor=None,
-            title=f"Out-of-control signal on {characteristic.number} {characteristic.name}"[:300],
-            description="The control chart signalled at:\n" + "\n".join(lines),
-            severity=severity, source="process_signal", nc_type="process", category="Process signal",
-            site=characteristic.site, process=characteristic.process, owner=characteristic.owner,
-            raised_from=characteristic,
-        )
-        for signal in signals:
-            link_create(actor=None, source=nc, target=signal, kind="raised_from")
-    return nc
+        severity = Severity.objects.filter(active=True).order_by("rank").first()
+    return severity
+
+
+def nonconformity_raise(*, actor, raised_from, source: str | None, severity: Severity | None = None, **fields):
+    """A nonconformity raised from another module's record (qualitas.core.raising.raise_from): its
+    source is that module's, it is linked to the record, and the system (actor None) may raise it
+    when the cause is recorded data rather than a person's decision (an SPC signal)."""
+    return nonconformity_create(actor=actor, raised_from=raised_from, source=source or "internal",
+                                severity=severity or default_severity(), **fields)
+
+
+def capa_raise(*, actor, raised_from, source: str | None, **fields) -> Capa:
+    """A CAPA raised from another module's record (an audit finding, a risk, a review decision)."""
+    return capa_create(actor=actor, raised_from=raised_from, source=source or "other", **fields)
 
 
 # --- CAPA ---------------------------------------------------------------------------------------------------
@@ -260,7 +253,7 @@ def capa_create(
     """Open a CAPA for one or more nonconformities (or from an audit, risk, complaint, review)."""
     authorize(actor, MODULE, "create", getattr(fields.get("site"), "pk", None))
     _check(fields, CAPA_FIELDS)
-    if fields.get("source", "nonconformity") not in dict(CAPA_SOURCES):
+    if fields.get("source", "nonconformity") not in dict(capa_sources()):
         raise ValidationError({"source": "Unknown source."})
     opened_on = fields.setdefault("opened_on", timezone.localdate())
     _not_future(opened_on, "opened_on")
@@ -373,7 +366,7 @@ def effectiveness_check_record(
         if not passed:
             engine.perform(
                 actor=actor, instance=current, transition="reopen",
-                reason=f"Effectiveness check failed: {result}",
+                reason=f"Effectiveness check failed: {result}", by_service=True,
             )
             from qualitas.core.notifications.services import notify
             from qualitas.core.records import url_for

@@ -160,7 +160,8 @@ NONCONFORMITY = register(
             Transition("investigate", "Start investigation", source=("open",), target="investigation",
                        permission="edit", guards=(required_fields("description", "severity"),)),
             Transition("close", "Close", source=("investigation",), target="closed", permission="approve",
-                       guards=(nc_evaluated, nc_reaction_complete, nc_capa_linked), signature="approved",
+                       guards=(nc_evaluated, nc_reaction_complete, nc_capa_linked, not_author("owner")),
+                       signature="approved",
                        style="success", help="Containment, correction and disposition are complete; the "
                        "evaluation is recorded and any CAPA is raised."),
             Transition("reopen", "Reopen", source=("closed",), target="investigation", permission="approve",
@@ -213,6 +214,7 @@ CAPA = register(
             Transition("implemented", "Actions implemented: schedule effectiveness check",
                        source=("implementation",), target="verification", permission="edit",
                        guards=(actions_done, required_fields("effectiveness_criterion"))),
+            # Follow-up of a failed effectiveness check (capa.services.effectiveness_check_record).
             Transition("reopen", "Reopen for further action", source=("verification",), target="implementation",
                        permission="edit", reason_required=True, user=False),
             Transition("close", "Close CAPA", source=("verification",), target="closed", permission="approve",
@@ -245,7 +247,7 @@ COMPLAINT = register(
             Transition("respond", "Response sent", source=("investigation",), target="responded",
                        permission="edit", guards=(complaint_response_sent, required_fields("investigation"))),
             Transition("close", "Close complaint", source=("responded",), target="closed", permission="approve",
-                       style="success"),
+                       guards=(not_author("owner"),), style="success"),
             Transition("reject", "Not justified", source=("received", "acknowledged", "investigation"),
                        target="rejected", permission="approve", reason_required=True, style="outline-danger"),
         ],

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from qualitas.actions.selectors import actions_of
 from qualitas.capa import analysis, exports, forms, selectors, services
-from qualitas.capa.models import SOURCES, Capa, Nonconformity
+from qualitas.capa.models import nc_source_choices
 from qualitas.core.forms import form_errors
-from qualitas.core.permissions import has_perm
+from qualitas.core.permissions import has_perm, requires
+from qualitas.core.raising import raise_from, raised_from_param
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.selectors import signatures_of
+from qualitas.core.workflow.engine import state_choices
 
 WHY_BRANCHES = 3
 ROOT_CAUSE_ROWS = 4
@@ -56,8 +58,8 @@ def nonconformity_list(request):
             "ncs": Paginator(ncs, 50).get_page(request.GET.get("page")),
             "filters": filters,
             "severities": selectors.severities(request.user),
-            "sources": SOURCES,
-            "statuses": Nonconformity.STATUSES,
+            "sources": nc_source_choices(),
+            "statuses": state_choices("capa.nonconformity"),
             "processes": Process.objects.all(),
             "query": request.GET.urlencode(),
             "can_create": has_perm(request.user, "capa", "create"),
@@ -66,10 +68,12 @@ def nonconformity_list(request):
 
 
 @login_required
+@requires("capa", "create")
 def nonconformity_new(request):
     complaint = None
     if request.GET.get("complaint"):
         complaint = selectors.complaint_get(request.user, _int(request.GET["complaint"]) or 0)
+    raised_from = complaint or raised_from_param(request.user, request.GET.get("raised_from", ""))
     initial = {"detected_on": timezone.localdate(), "owner": request.user.pk}
     if complaint:
         initial.update(
@@ -80,19 +84,25 @@ def nonconformity_new(request):
             description=complaint.description,
             title=f"Customer complaint {complaint.number}: ",
         )
+    elif raised_from is not None:
+        initial.update(site=getattr(raised_from, "site_id", None), process=getattr(raised_from, "process_id", None))
     form = forms.NonconformityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
         try:
-            nc = services.nonconformity_create(actor=request.user, raised_from=complaint, **data)
+            if raised_from is not None:  # the source is the one the record's module declares
+                nc = raise_from(actor=request.user, record=raised_from, raising="nonconformity", **data)
+            else:
+                nc = services.nonconformity_create(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
             form_errors(form, exc)
         else:
             messages.success(request, f"Nonconformity {nc.number} reported.")
             return redirect("capa:nc-detail", nc.pk)
     return render(
-        request, "capa/nc_form.html", {"form": form, "complaint": complaint, "title": "Report a nonconformity"}
+        request, "capa/nc_form.html",
+        {"form": form, "complaint": complaint, "raised_from": raised_from, "title": "Report a nonconformity"},
     )
 
 
@@ -227,7 +237,7 @@ def capa_list(request):
         "capa/capa_list.html",
         {
             "capas": Paginator(capas, 50).get_page(request.GET.get("page")),
-            "statuses": Capa.STATUSES,
+            "statuses": state_choices("capa.capa"),
             "status": status,
             "q": request.GET.get("q", "")[:200],
             "open": request.GET.get("open") == "1",
@@ -238,9 +248,13 @@ def capa_list(request):
 
 
 @login_required
+@requires("capa", "create")
 def capa_new(request):
     ncs = [selectors.nonconformity_get(request.user, _int(pk) or 0) for pk in request.GET.getlist("nc")[:20]]
+    raised_from = raised_from_param(request.user, request.GET.get("raised_from", ""))
     initial = {"owner": request.user.pk, "effectiveness_days": 90, "source": "nonconformity" if ncs else "other"}
+    if raised_from is not None and not ncs:
+        initial.update(site=getattr(raised_from, "site_id", None), process=getattr(raised_from, "process_id", None))
     if ncs:
         initial.update(
             title=ncs[0].title,
@@ -255,13 +269,18 @@ def capa_new(request):
         data.pop("version", None)
         team = data.pop("team")
         try:
-            capa = services.capa_create(actor=request.user, nonconformities=ncs, team=team, **data)
+            if raised_from is not None:
+                capa = raise_from(actor=request.user, record=raised_from, raising="capa", nonconformities=ncs,
+                                  team=team, **data)
+            else:
+                capa = services.capa_create(actor=request.user, nonconformities=ncs, team=team, **data)
         except (ValidationError, PermissionDenied) as exc:
             form_errors(form, exc)
         else:
             messages.success(request, f"{capa.number} opened.")
             return redirect("capa:capa-detail", capa.pk)
-    return render(request, "capa/capa_form.html", {"form": form, "ncs": ncs, "title": "Open a CAPA"})
+    return render(request, "capa/capa_form.html",
+                  {"form": form, "ncs": ncs, "raised_from": raised_from, "title": "Open a CAPA"})
 
 
 @login_required

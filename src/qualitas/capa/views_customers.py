@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from qualitas.capa import dashboard, exports, forms, selectors, services
-from qualitas.capa.models import Complaint
 from qualitas.core.forms import form_errors
-from qualitas.core.permissions import authorize, has_perm
+from qualitas.core.permissions import authorize, has_perm, requires
 from qualitas.core.regulated import StaleVersion
+from qualitas.core.workflow.engine import state_choices
 
 
 @login_required
@@ -40,13 +40,15 @@ def complaint_list(request):
     if request.GET.get("export") in ("csv", "xlsx", "pdf"):
         return exports.complaint_register(request.user, complaints, request.GET["export"])
     return render(request, "capa/complaint_list.html", {
-        "complaints": Paginator(complaints, 50).get_page(request.GET.get("page")), "statuses": Complaint.STATUSES,
+        "complaints": Paginator(complaints, 50).get_page(request.GET.get("page")),
+        "statuses": state_choices("capa.complaint"),
         "status": status, "q": request.GET.get("q", "")[:200], "query": request.GET.urlencode(),
         "can_create": has_perm(request.user, "capa", "create"),
     })
 
 
 @login_required
+@requires("capa", "create")
 def complaint_new(request):
     form = forms.ComplaintForm(request.POST or None, initial={"received_on": timezone.localdate(),
                                                               "owner": request.user.pk})

@@ -17,7 +17,7 @@ if TESTING and not os.environ.get("QUALITAS_DATA_DIR"):
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
 MEDIA_ROOT = DATA_DIR / "files"
-CHECKPOINT_DIR = DATA_DIR / "checkpoints"
+CHECKPOINT_DIR = Path(os.environ.get("QUALITAS_CHECKPOINT_DIR") or DATA_DIR / "checkpoints").expanduser()  # audit
 
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = env_bool("QUALITAS_DEBUG", False)
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 if TESTING:
     INSTALLED_APPS.append("tests.sample")  # a regulated record with a workflow, for testing the core alone
+    INSTALLED_APPS.append("tests.throwaway")  # a module added only by its folder, module.py and this line
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -129,13 +130,19 @@ PASSWORD_HASHERS = [
 if TESTING:
     PASSWORD_HASHERS = ["qualitas.config.hashers.TestArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # 0.5 rather than Django's 0.7: "pwuser123456" for the user pwuser is refused.
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"max_similarity": 0.5},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("QUALITAS_PASSWORD_MIN_LENGTH", 12)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "qualitas.accounts.passwords.RepeatedCharacterValidator"},
+    {"NAME": "qualitas.accounts.passwords.DemoPasswordValidator"},  # unless QUALITAS_DEMO is on
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

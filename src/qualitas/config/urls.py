@@ -1,29 +1,14 @@
-from django.urls import include, path
+"""The URLs are those the installed modules declare in their module.py (see qualitas.core.modules)."""
 
-from qualitas.accounts.urls import administration_patterns, auth_patterns, organisation_patterns
+from django.urls import path
+
 from qualitas.core.api import create_api
-from qualitas.web import views as web_views
+from qualitas.core.modules import url_patterns
 
 api = create_api()
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
-    path("search/", web_views.search, name="search"),
-    *auth_patterns,
-    path("organisation/", include(organisation_patterns)),
-    path("administration/", include(administration_patterns)),
-    path("standards/", include("qualitas.standards.urls")),
-    path("documents/", include("qualitas.documents.urls")),
-    path("actions/", include("qualitas.actions.urls")),
-    path("quality/", include("qualitas.capa.urls")),
-    path("measurements/", include("qualitas.measurements.urls")),
-    path("records/", include("qualitas.core.audit.urls")),
-    path("signatures/", include("qualitas.core.signatures.urls")),
-    path("workflow/", include("qualitas.core.workflow.urls")),
-    path("links/", include("qualitas.core.links.urls")),
-    path("files/", include("qualitas.core.files.urls")),
-    path("tasks/", include("qualitas.core.tasks.urls")),
-    path("notifications/", include("qualitas.core.notifications.urls")),
+    *url_patterns(),
     path("api/v1/", api.urls),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.views import openapi_view
 from ninja.security import APIKeyCookie, HttpBearer
 
+from qualitas.core.middleware import too_big
 from qualitas.core.regulated import StaleVersion
 
 
@@ -138,6 +139,14 @@ def create_api() -> NinjaAPI:
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
         return error(request, exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        return too_big()
+
+    @api.exception_handler(SuspiciousOperation)
+    def on_malformed(request, exc):
+        return error(request, 400, f"The request is malformed: {exc}")
 
     from qualitas.core.registry import registry
 

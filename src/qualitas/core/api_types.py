@@ -1,12 +1,17 @@
 """Bounded API parameter types: database integers are 64-bit, so larger numbers from a client are
-a 422 with a reason rather than an overflow deep in the database driver."""
+a 422 with a reason rather than an overflow deep in the database driver. Dates of records start in
+1900, and PATCH bodies refuse an explicit null where the field cannot be cleared."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, ClassVar
 
 from ninja import Field, Path, Query, Schema
 from ninja.pagination import LimitOffsetPagination
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 10**9
@@ -45,3 +50,109 @@ def active_user(pk, field: str = "owner_id"):
     if user is None:
         raise ValidationError({field: "Unknown or deactivated user."})
     return user
+
+
+# --- Dates ------------------------------------------------------------------------------------------
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def _not_before_1900(value):
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if day < EARLIEST_DATE:
+        raise PydanticCustomError(
+            "date_too_early", "Dates before {earliest} are not accepted.", {"earliest": str(EARLIEST_DATE)}
+        )
+    return value
+
+
+# A calendar date or a moment of a quality record (detected on, due, effective, taken at): never
+# before 1900, which in a QMS is always a typing error (and year 1 breaks time-zone arithmetic).
+Date = Annotated[dt.date, AfterValidator(_not_before_1900)]
+DateTime = Annotated[dt.datetime, AfterValidator(_not_before_1900)]
+
+
+# --- PATCH bodies -------------------------------------------------------------------------------------
+
+NOT_NULL = "May not be null: omit the field to leave it unchanged."
+NOT_AN_OBJECT = "The request body must be a JSON object."
+
+
+class PatchSchema(Schema):
+    """Base of every PATCH (and PUT) body. Fields are declared `X | None = None`, where None means
+    "absent, leave unchanged"; an explicit JSON `null` is only accepted for a field that can really
+    be cleared: its column on `model` is nullable, or it is listed in `nullable`. Everything else is
+    a 422 naming the field, instead of a NOT NULL error from the database. The body must be a JSON
+    object (a bare string or list is a 422, not an empty change)."""
+
+    model: ClassVar[type | None] = None  # the Django model the fields map to (`owner_id` -> `owner`)
+    nullable: ClassVar[frozenset[str]] = frozenset({"version"})  # null means "do not check the version"
+
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: cls._drop_null_from_schema(schema))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _body_is_an_object(cls, data):
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the input first
+        if isinstance(raw, dict | cls):
+            return data
+        raise PydanticCustomError("model_type", NOT_AN_OBJECT)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _explicit_null(cls, value, info: ValidationInfo):
+        if value is None and info.field_name not in cls.nullable_fields():
+            raise PydanticCustomError("not_null", NOT_NULL)
+        return value
+
+    @classmethod
+    def model_field_for(cls, name: str):
+        """The model field behind schema field `name` (`site_id` -> `site`, `team_ids` -> `team`), or None."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        if cls.model is None:
+            return None
+        meta = cls.model._meta
+        candidates = [name]
+        if name.endswith("_ids"):
+            candidates += [name[:-4], name[:-4] + "s", name[:-3] + "s"]
+        elif name.endswith("_id"):
+            candidates.append(name[:-3])
+        for candidate in candidates:
+            try:
+                return meta.get_field(candidate)
+            except FieldDoesNotExist:
+                continue
+        return None
+
+    @classmethod
+    def nullable_fields(cls) -> frozenset[str]:
+        cached = cls.__dict__.get("_nullable_cache")
+        if cached is not None:
+            return cached
+        names = set()
+        for name in cls.model_fields:
+            field = cls.model_field_for(name)
+            if name in cls.nullable or (field is not None and field.null and not field.many_to_many):
+                names.add(name)
+        cached = frozenset(names)
+        cls._nullable_cache = cached
+        return cached
+
+    @classmethod
+    def _drop_null_from_schema(cls, schema: dict) -> None:
+        """The OpenAPI document says what the validator enforces: no `null` for those fields."""
+        nullable = cls.nullable_fields()
+        for name, prop in schema.get("properties", {}).items():
+            if name in nullable or "anyOf" not in prop:
+                continue
+            options = [option for option in prop["anyOf"] if option != {"type": "null"}]
+            if len(options) == len(prop["anyOf"]):
+                continue
+            del prop["anyOf"]
+            if len(options) == 1:
+                prop.update(options[0])
+            else:
+                prop["anyOf"] = options
+            if prop.get("default", "") is None:
+                del prop["default"]

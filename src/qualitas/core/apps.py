@@ -7,7 +7,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Qualitas core"
 
     def ready(self) -> None:
-        from qualitas.core.registry import registry
-        from qualitas.core.routes import router
+        # Every app is imported and its models are loaded by now: install each app's module.py.
+        from django.db.models.signals import post_migrate
 
-        registry.add_api_router("", router)
+        from qualitas.core import checks  # noqa: F401  (registers the module-spec system checks)
+        from qualitas.core.modules import discover, resolve
+
+        for spec in discover():
+            for receiver in spec.on_migrate:
+                from django.apps import apps
+
+                post_migrate.connect(resolve(receiver), sender=apps.get_app_config(spec.app), weak=False)

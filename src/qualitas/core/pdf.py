@@ -48,8 +48,10 @@ def p(text, style=BODY) -> Paragraph:
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[float] | None = None) -> Table:
+    """A table with a repeated header row. A row taller than the page (a long change in a history,
+    a long text field) is split across pages (`splitInRow`) rather than failing the whole PDF."""
     data = [[p(h, SMALL) for h in header]] + [[p(cell, SMALL) for cell in row] for row in rows]
-    result = Table(data, colWidths=widths, repeatRows=1)
+    result = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
     result.setStyle(
         TableStyle(
             [
@@ -73,7 +75,8 @@ def signature_block(signatures) -> list:
                 signature.signer_name,
                 signature.get_meaning_display(),
                 timezone.localtime(signature.signed_at).strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)"),
-                "valid" if signature.is_valid else "INVALID: record changed after signing",
+                "valid" if signature.is_valid
+                else f"INVALID: {signature.invalid_reason or 'record changed after signing'}",
                 signature.comment or "",
             ]
         )

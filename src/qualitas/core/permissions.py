@@ -109,3 +109,19 @@ def modules_visible(user, modules: Iterable) -> list:
         for module in modules
         if module.permission_module is None or has_perm(user, module.permission_module, module.permission_action)
     ]
+
+
+def requires(module: str, action: str):
+    """A view decorator: the page (its form included) is for users holding `action` in `module` at
+    some site; the service still checks the site of what is submitted. Without it, 403."""
+    from functools import wraps
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            authorize(request.user, module, action)  # at any site: no site is chosen yet
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,7 +1,5 @@
-"""Plug-in points each domain app fills from its AppConfig.ready().
-
-The shell knows nothing about documents or CAPA: modules register their navigation entry, the
-tasks waiting for a user, their search provider and their demo data here.
+"""The shell's registries: navigation, task and search providers, API routers, record panels and
+export sections. They are filled only from the modules' specs (qualitas.core.modules), never by hand.
 """
 
 from __future__ import annotations
@@ -61,7 +59,6 @@ class RecordPanel:
 
 TaskProvider = Callable[[object], Iterable[TaskItem]]
 SearchProvider = Callable[[object, str, int], Iterable[SearchHit]]
-DemoLoader = Callable[[], None]
 
 
 @dataclass
@@ -69,10 +66,9 @@ class Registry:
     modules: dict[str, Module] = field(default_factory=dict)
     task_providers: dict[str, TaskProvider] = field(default_factory=dict)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
-    demo_loaders: list[tuple[int, str, DemoLoader]] = field(default_factory=list)
     api_routers: list[tuple[str, object]] = field(default_factory=list)
     record_panels: list[RecordPanel] = field(default_factory=list)
-    # name -> function(instance) returning JSON-safe data for the generic record export (P11-B)
+    # name -> function(instance, actor) returning JSON-safe data for the generic record export (P11-B)
     export_sections: dict[str, Callable[[object], object]] = field(default_factory=dict)
 
     def add_export_section(self, name: str, section: Callable[[object], object]) -> None:
@@ -96,10 +92,6 @@ class Registry:
     def add_search_provider(self, name: str, provider: SearchProvider) -> None:
         self.search_providers[name] = provider
 
-    def add_demo_loader(self, name: str, loader: DemoLoader, order: int = 100) -> None:
-        if name not in {existing for _, existing, _ in self.demo_loaders}:
-            self.demo_loaders.append((order, name, loader))
-            self.demo_loaders.sort(key=lambda item: (item[0], item[1]))
 
 
 registry = Registry()

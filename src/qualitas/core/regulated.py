@@ -102,6 +102,16 @@ def record_create(actor, instance, *, event: str, reason: str = "", extra_change
     return instance
 
 
+def _refuse_state_change(instance, changes: dict) -> None:
+    from qualitas.core.workflow import engine
+
+    if not changes or not engine.has_workflow(instance):
+        return
+    state_field = engine.workflow_for(instance).state_field
+    if state_field in changes and changes[state_field] != getattr(instance, state_field):
+        raise ValidationError({state_field: f"{state_field} changes only through its workflow."})
+
+
 @transaction.atomic
 def record_update(
     actor,
@@ -115,9 +125,11 @@ def record_update(
     require_reason: bool | None = None,
     extra_changes: dict | None = None,
 ):
-    """Apply `changes` ({field: value}) to the locked current row and record the difference."""
+    """Apply `changes` ({field: value}) to the locked current row and record the difference.
+    The state field of a record with a workflow is not changed here: only its workflow changes it."""
     model = type(instance)
     current = model.objects.select_for_update().get(pk=instance.pk)
+    _refuse_state_change(current, changes)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current, expected_version)
     needs_reason = current.change_requires_reason() if require_reason is None else require_reason

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from qualitas.demo import DEMO_PASSWORD
+from qualitas.core.demo import DEMO_PASSWORD
 
 # number hint, type, department, title, keywords, clauses (ISO 9001 numbers), final state
 DOCUMENTS = [

@@ -115,7 +115,8 @@ def run(*, actor, folder: Path, metadata: Path, dry_run: bool = False) -> Import
 
 def _import_one(actor, plan) -> str:
     from qualitas.core.files.services import attachment_add, attachment_open
-    from qualitas.core.regulated import record_create, record_update
+    from qualitas.core.regulated import record_create
+    from qualitas.core.workflow import engine
     from qualitas.documents import search
     from qualitas.documents.models import Document, Revision
     from qualitas.documents.services import add_months
@@ -152,15 +153,14 @@ def _import_one(actor, plan) -> str:
     upload = SimpleUploadedFile(plan["path"].name, plan["path"].read_bytes())
     attachment = attachment_add(actor=actor, instance=revision, uploaded_file=upload, description="Imported content")
     now = timezone.now()
-    revision = record_update(
-        actor,
-        revision,
-        event="documents.revision_imported_effective",
-        require_reason=False,
+    revision = engine.perform(
+        actor=actor,
+        instance=revision,
+        transition="import_effective",
+        by_service=True,
         changes={
             "file": attachment,
             "file_sha256": attachment.sha256,
-            "status": "effective",
             "effective_date": plan["effective"],
             "effective_at": now,
             "approved_at": now,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from qualitas.core.regulated import RegulatedModel
+from qualitas.core.workflow.choices import StateChoices
 
 REVISION_SCHEMES = [("numeric", "1, 2, 3 …"), ("alpha", "A, B, C …"), ("padded", "00, 01, 02 …")]
 
@@ -56,8 +57,6 @@ class DocumentType(RegulatedModel):
 
 
 class Document(RegulatedModel):
-    STATUSES = [("active", "Active"), ("withdrawn", "Withdrawn")]
-
     number = models.CharField(max_length=50, unique=True)
     title = models.CharField(max_length=300)
     doc_type = models.ForeignKey(
@@ -73,7 +72,7 @@ class Document(RegulatedModel):
     )
     clauses = models.ManyToManyField("standards.Clause", blank=True, related_name="documents")
     keywords = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=20, choices=STATUSES, default="active")
+    status = models.CharField(max_length=20, choices=StateChoices("documents.document"), default="active")
     next_review_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -95,19 +94,11 @@ class Document(RegulatedModel):
 
 
 class Revision(RegulatedModel):
-    STATUSES = [
-        ("draft", "Draft"),
-        ("in_review", "In review"),
-        ("approved", "Approved"),
-        ("effective", "Effective"),
-        ("superseded", "Superseded"),
-        ("obsolete", "Obsolete"),
-    ]
     CONTENT_KINDS = [("markdown", "Written in Qualitas (Markdown)"), ("file", "Uploaded file")]
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="revisions")
     label = models.CharField(max_length=20, verbose_name="revision")
-    status = models.CharField(max_length=20, choices=STATUSES, default="draft")
+    status = models.CharField(max_length=20, choices=StateChoices("documents.revision"), default="draft")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_revisions")
     change_summary = models.TextField(blank=True)
     reason = models.TextField(blank=True, verbose_name="reason for the revision")
@@ -197,7 +188,6 @@ class DistributionEntry(models.Model):
 
 class ChangeRequest(RegulatedModel):
     URGENCIES = [("low", "Low"), ("normal", "Normal"), ("high", "High"), ("urgent", "Urgent (safety/compliance)")]
-    STATUSES = [("open", "Open"), ("accepted", "Accepted"), ("rejected", "Rejected")]
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="change_requests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -205,7 +195,7 @@ class ChangeRequest(RegulatedModel):
     what = models.TextField(verbose_name="what should change")
     why = models.TextField(verbose_name="why")
     urgency = models.CharField(max_length=10, choices=URGENCIES, default="normal")
-    status = models.CharField(max_length=10, choices=STATUSES, default="open")
+    status = models.CharField(max_length=10, choices=StateChoices("documents.changerequest"), default="open")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -119,8 +119,10 @@ def _stamp_pdf(original: bytes, frame: pdf.PageFrame, revision) -> bytes:
             sheet.rotate(35)
             sheet.drawCentredString(0, 0, frame.watermark)
         sheet.save()
-        page.merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
-        writer.add_page(page)
+        # Merge on the writer's copy: pypdf 7 refuses to rewrite the contents of a page that still
+        # belongs to its reader (PageObject.replace_contents).
+        stamped = writer.add_page(page)
+        stamped.merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
     for page in signatures.pages:
         writer.add_page(page)
     output = io.BytesIO()

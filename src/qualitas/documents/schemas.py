@@ -2,7 +2,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import Id
+from qualitas.core.api_types import Date, Id, PatchSchema
+from qualitas.documents.models import Document, DocumentType, Revision
 
 
 class DocumentTypeOut(Schema):
@@ -83,7 +84,9 @@ class DocumentIn(Schema):
     approver_ids: list[Id] = []
 
 
-class DocumentPatch(Schema):
+class DocumentPatch(PatchSchema):
+    model = Document
+
     version: int | None = Field(None, ge=1, le=2**31)
     reason: str = Field("", max_length=2000)
     title: str | None = Field(None, min_length=1, max_length=300)
@@ -92,12 +95,14 @@ class DocumentPatch(Schema):
     process_id: Id | None = None
 
 
-class RevisionPatch(Schema):
+class RevisionPatch(PatchSchema):
+    model = Revision
+
     version: int | None = Field(None, ge=1, le=2**31)
     change_summary: str | None = Field(None, max_length=5000)
     reason: str | None = Field(None, max_length=5000)
     content: str | None = Field(None, max_length=2_000_000)
-    effective_date: dt.date | None = None
+    effective_date: Date | None = None
 
 
 class RevisionNewIn(Schema):
@@ -105,7 +110,7 @@ class RevisionNewIn(Schema):
     reason: str = Field("", max_length=5000)
 
 
-class RouteIn(Schema):
+class RouteIn(PatchSchema):
     reviewer_ids: list[Id] = []
     approver_ids: list[Id] = []
 
@@ -115,7 +120,7 @@ class ApproveIn(Schema):
     password: str = Field(..., max_length=512)
     otp: str = Field("", max_length=8)
     comment: str = Field("", max_length=2000)
-    effective_date: dt.date | None = None
+    effective_date: Date | None = None
 
 
 class SignIn(Schema):
@@ -183,7 +188,9 @@ class DocumentTypeIn(Schema):
     external: bool = False
 
 
-class DocumentTypePatch(Schema):
+class DocumentTypePatch(PatchSchema):
+    model = DocumentType
+
     version: int | None = Field(None, ge=1, le=2**31)
     reason: str = Field("", max_length=2000)
     name: str | None = Field(None, min_length=1, max_length=100)

@@ -12,7 +12,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from qualitas.core.permissions import authorize, has_perm, visible_to
-from qualitas.documents.models import ChangeRequest, Document, DocumentType, ReviewAssignment, Revision
+from qualitas.documents.models import (
+    ChangeRequest,
+    DistributionEntry,
+    Document,
+    DocumentType,
+    ReviewAssignment,
+    Revision,
+)
 
 ARCHIVE = ("superseded", "obsolete")
 WORKING = ("draft", "in_review", "approved")
@@ -83,7 +90,13 @@ def document_list(
     return documents.prefetch_related(
         Prefetch("revisions", queryset=effective, to_attr="effective_revisions"),
         Prefetch("revisions", queryset=latest, to_attr="all_revisions"),
+        "clauses__edition__standard",  # the list shows each document's clauses with their edition
     ).order_by("number")
+
+
+def documents_visible(actor) -> QuerySet[Document]:
+    """Every document the actor may see, withdrawn ones included (for resolving links in bulk)."""
+    return document_list(actor, include_withdrawn=True)
 
 
 def document_get(actor, document_id: int) -> Document:
@@ -101,6 +114,17 @@ def revisions_of(actor, document: Document) -> list[Revision]:
 def doc_types(actor, include_inactive: bool = False) -> QuerySet[DocumentType]:
     authorize(actor, "documents", "view")
     return DocumentType.objects.all() if include_inactive else DocumentType.objects.filter(active=True)
+
+
+def doc_type_get(actor, code: str) -> DocumentType:
+    """A document type by code, active or not, for its administration page (which authorises
+    `documents.administer` itself)."""
+    return get_object_or_404(DocumentType, code=code)
+
+
+def distribution_entry_get(actor, document: Document, entry_id: int) -> DistributionEntry:
+    """An entry of the distribution list of `document`, which the caller got from document_get."""
+    return get_object_or_404(DistributionEntry, pk=entry_id, document=document)
 
 
 def change_requests(actor, document: Document) -> QuerySet[ChangeRequest]:

@@ -394,9 +394,12 @@ def enter_effective(actor, revision: Revision) -> None:
 
     document = revision.document
     for previous in document.revisions.select_for_update().filter(status="effective").exclude(pk=revision.pk):
-        previous.superseded_at = timezone.now()
         engine.perform(
-            actor=actor, instance=previous, transition="supersede", changes={"superseded_at": timezone.now()}
+            actor=actor,
+            instance=previous,
+            transition="supersede",
+            changes={"superseded_at": timezone.now()},
+            by_service=True,
         )
         tasks.tasks_cancel_for(previous, reason=f"superseded by rev {revision.label}", kind="acknowledge")
     revision.effective_at = timezone.now()
@@ -435,12 +438,12 @@ def enter_obsolete(actor, revision: Revision) -> None:
     from qualitas.core.tasks import services as tasks
 
     revision.obsoleted_at = timezone.now()
-    record_update(
-        actor,
-        revision.document,
-        event="documents.document_withdrawn",
-        require_reason=False,
-        changes={"status": "withdrawn", "next_review_date": None},
+    engine.perform(
+        actor=actor,
+        instance=revision.document,
+        transition="withdraw",
+        changes={"next_review_date": None},
+        by_service=True,
     )
     tasks.tasks_cancel_for(revision, reason="document made obsolete", kind="acknowledge")
 
@@ -448,7 +451,8 @@ def enter_obsolete(actor, revision: Revision) -> None:
 def approve(
     *, actor, revision: Revision, credentials, expected_version=None, effective_date=None, comment: str = ""
 ) -> Revision:
-    """Approve (signed) and, when the effective date is today or empty, make effective at once."""
+    """Approve (signed); when the effective date is today or empty the workflow makes the revision
+    effective at once (its automatic "make_effective" step), as it does for the generic endpoint."""
     changes = {"effective_date": effective_date} if effective_date is not None else {}
     if effective_date is not None and effective_date < timezone.localdate():
         raise ValidationError({"effective_date": "The effective date cannot be in the past."})
@@ -460,8 +464,6 @@ def approve(
         expected_version=expected_version,
         changes=changes,
     )
-    if not revision.effective_date or revision.effective_date <= timezone.localdate():
-        revision = engine.perform(actor=actor, instance=revision, transition="make_effective")
     return revision
 
 
@@ -571,17 +573,13 @@ def change_request_decide(
             reason=request.why,
             change_request=request,
         )
-    request = record_update(
-        actor,
-        request,
-        event="documents.change_request_" + ("accepted" if accept else "rejected"),
-        changes={
-            "status": "accepted" if accept else "rejected",
-            "decided_by": actor,
-            "decision_reason": reason,
-            "revision": revision,
-        },
-        require_reason=False,
+    request = engine.perform(
+        actor=actor,
+        instance=request,
+        transition="accept" if accept else "reject",
+        reason=reason,
+        changes={"decided_by": actor, "decision_reason": reason, "revision": revision},
+        by_service=True,
     )
     from qualitas.core.notifications.services import notify
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from qualitas.core.workflow.engine import State, Transition, Workflow, register, required_fields
+from qualitas.core.workflow.engine import (
+    State,
+    Transition,
+    Workflow,
+    register,
+    required_fields,
+    segregation_of_duties,
+)
 
 
 def _assigned(instance, role: str):
@@ -58,6 +65,7 @@ def is_assigned_approver(actor, revision) -> str | None:
     return None
 
 
+@segregation_of_duties
 def author_may_not_approve(actor, revision) -> str | None:
     if revision.author_id == actor.pk and not revision.document.doc_type.allow_self_approval:
         return "The author may not approve their own revision (segregation of duties)."
@@ -92,6 +100,8 @@ def on_approved(actor, revision, transition) -> None:
 def on_effective(actor, revision, transition) -> None:
     from qualitas.documents import services
 
+    if transition.name == "import_effective":
+        return  # taken over from the previous system as it was: no supersession, tasks or new dates
     services.enter_effective(actor, revision)
 
 
@@ -173,6 +183,7 @@ WORKFLOW = register(
                 "approve",
                 (effective_date_reached,),
                 system=True,
+                automatic=True,  # approved with today's (or no) effective date: effective at once
                 style="success",
             ),
             Transition(
@@ -185,7 +196,10 @@ WORKFLOW = register(
                 style="outline-danger",
                 help="Withdraws the document from use.",
             ),
+            # Follow-up of another revision becoming effective (documents.services.enter_effective).
             Transition("supersede", "Supersede", ("effective",), "superseded", "approve", system=True, user=False),
+            # The import of a document already in force elsewhere (documents.importer).
+            Transition("import_effective", "Import as effective", ("draft",), "effective", "administer", user=False),
         ],
         on_enter={
             "in_review": [on_in_review],
@@ -194,5 +208,49 @@ WORKFLOW = register(
             "obsolete": [on_obsolete],
             "draft": [on_draft],
         },
+    )
+)
+
+
+# --- The document and its change requests -------------------------------------------------------------
+
+
+def is_owner_or_controller(actor, change_request) -> str | None:
+    from qualitas.core.permissions import has_perm
+
+    document = change_request.document
+    if actor.pk == document.owner_id or has_perm(actor, "documents", "administer", document.site_id):
+        return None
+    return "Only the document owner or a document controller decides change requests."
+
+
+DOCUMENT = register(
+    Workflow(
+        record_type="documents.document",
+        states={
+            "active": State("Active", badge="success"),
+            "withdrawn": State("Withdrawn", final=True, badge="dark"),
+        },
+        transitions=[
+            # Follow-up of its effective revision being made obsolete (documents.services.enter_obsolete).
+            Transition("withdraw", "Withdraw", ("active",), "withdrawn", "approve", user=False),
+        ],
+    )
+)
+
+CHANGE_REQUEST = register(
+    Workflow(
+        record_type="documents.changerequest",
+        states={
+            "open": State("Open", badge="warning"),
+            "accepted": State("Accepted", final=True, badge="success"),
+            "rejected": State("Rejected", final=True, badge="dark"),
+        },
+        transitions=[
+            # Decided on the document page (documents.services.change_request_decide), which opens the draft.
+            Transition("accept", "Accept", ("open",), "accepted", "view", (is_owner_or_controller,), user=False),
+            Transition("reject", "Reject", ("open",), "rejected", "view", (is_owner_or_controller,),
+                       reason_required=True, user=False),
+        ],
     )
 )

@@ -6,19 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qualitas.core.forms import apply as _apply
 from qualitas.core.forms import form_errors as _form_errors
-from qualitas.core.permissions import has_perm
+from qualitas.core.permissions import has_perm, requires
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.selectors import signatures_of, valid_signatures
 from qualitas.core.workflow import engine
 from qualitas.documents import diff, forms, selectors, services
-from qualitas.documents.models import DistributionEntry
 from qualitas.documents.rendering import to_html
 
 
@@ -74,6 +73,7 @@ def document_list(request):
 
 
 @login_required
+@requires("documents", "create")
 def document_new(request):
     form = forms.DocumentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -401,7 +401,7 @@ def distribution_add(request, document_id: int):
 @require_POST
 def distribution_remove(request, document_id: int, entry_id: int):
     document = selectors.document_get(request.user, document_id)
-    entry = get_object_or_404(DistributionEntry, pk=entry_id, document=document)
+    entry = selectors.distribution_entry_get(request.user, document, entry_id)
     try:
         services.distribution_remove(actor=request.user, entry=entry)
     except PermissionDenied as exc:
@@ -459,10 +459,9 @@ def type_list(request):
 @login_required
 def type_form(request, code: str | None = None):
     from qualitas.core.permissions import authorize
-    from qualitas.documents.models import DocumentType
 
     authorize(request.user, "documents", "administer")
-    doc_type = get_object_or_404(DocumentType, code=code) if code else None
+    doc_type = selectors.doc_type_get(request.user, code) if code else None
     form = forms.DocumentTypeForm(request.POST or None, instance=doc_type)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 from django.utils import timezone
 
-from qualitas.demo import DEMO_PASSWORD
+from qualitas.core.demo import DEMO_PASSWORD
 
 DAYS = 365
 SEED = 20260117

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from qualitas.core.regulated import RegulatedModel
+from qualitas.core.workflow.choices import StateChoices
 
 CHART_TYPES = [
     ("xbar-r", "X̄-R (subgroup mean and range)"),
@@ -126,10 +127,8 @@ class ControlLimits(RegulatedModel):
     """Phase I limits frozen from chosen subgroups and approved by signature; later points are
     judged against them (Phase II). Freezing again supersedes them; the history stays."""
 
-    STATUSES = [("active", "In use"), ("superseded", "Superseded"), ("released", "Released")]
-
     characteristic = models.ForeignKey(Characteristic, on_delete=models.PROTECT, related_name="limits")
-    status = models.CharField(max_length=12, choices=STATUSES, default="active")
+    status = models.CharField(max_length=12, choices=StateChoices("measurements.controllimits"), default="active")
     chart_type = models.CharField(max_length=10, choices=CHART_TYPES)
     subgroup_size = models.PositiveSmallIntegerField()
     # The chart as frozen: {"chart", "charts": [{"name", "center", "ucl", "lcl"}], "sigma", "parameters"}

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import Id
-from qualitas.measurements.models import MAX_ABS_VALUE
+from qualitas.core.api_types import DateTime, Id, PatchSchema
+from qualitas.measurements.models import MAX_ABS_VALUE, Characteristic, Measurement, Subgroup
 
 # Measured values and limits: finite, and small enough that sums of squares cannot overflow.
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE, allow_inf_nan=False)]
@@ -71,7 +71,9 @@ class CharacteristicIn(Schema):
     raise_nonconformity: bool = False
 
 
-class CharacteristicPatch(Schema):
+class CharacteristicPatch(PatchSchema):
+    model = Characteristic
+
     version: Version | None = None
     reason: str = Field("", max_length=2000, description="Required while control limits are frozen")
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -99,7 +101,7 @@ class SubgroupIn(Schema):
     """One subgroup: its measured values (or one value), or an attribute sample's count and size."""
 
     subgroup: Text100 = Field("", description="Subgroup key; values posted under an existing key are added to it")
-    taken_at: dt.datetime | None = Field(None, description="ISO 8601 with time zone; default: now")
+    taken_at: DateTime | None = Field(None, description="ISO 8601 with time zone; default: now")
     lot: Text100 = ""
     value: Number | None = None
     values: list[Number] = Field([], max_length=100)
@@ -171,16 +173,20 @@ class MeasurementsRecordedOut(Schema):
     signals: list[SignalEventOut]
 
 
-class MeasurementCorrectionIn(Schema):
+class MeasurementCorrectionIn(PatchSchema):
+    model = Measurement
+
     value: Number
     reason: str = Field(..., min_length=1, max_length=2000)
     version: Version | None = None
 
 
-class SubgroupPatch(Schema):
+class SubgroupPatch(PatchSchema):
+    model = Subgroup
+
     reason: str = Field(..., min_length=1, max_length=2000)
     version: Version | None = None
-    taken_at: dt.datetime | None = None
+    taken_at: DateTime | None = None
     lot: Text100 | None = None
     count: int | None = Field(None, ge=0, le=10**9)
     size: Positive | None = None
@@ -194,8 +200,8 @@ class SubgroupExclusionIn(Schema):
 
 class LimitsFreezeIn(Schema):
     first: int | None = Field(None, ge=2, le=100_000, description="Phase I: the first N complete subgroups")
-    since: dt.datetime | None = Field(None, description="Phase I: subgroups taken from …")
-    until: dt.datetime | None = Field(None, description="… to (inclusive)")
+    since: DateTime | None = Field(None, description="Phase I: subgroups taken from …")
+    until: DateTime | None = Field(None, description="… to (inclusive)")
     reason: str = Field("", max_length=2000, description="Required when limits are frozen already")
     password: str = Field(..., max_length=512)
     otp: str = Field("", max_length=8)
@@ -228,8 +234,8 @@ class ControlLimitsOut(Schema):
 
 class WindowQuery(Schema):
     last: int | None = Field(50, ge=1, le=5000, description="The last N subgroups (of those in the period)")
-    since: dt.datetime | None = Field(None, description="Subgroups taken from …")
-    until: dt.datetime | None = Field(None, description="… to (inclusive)")
+    since: DateTime | None = Field(None, description="Subgroups taken from …")
+    until: DateTime | None = Field(None, description="… to (inclusive)")
 
     def window(self):
         from qualitas.measurements.reports import Window

@@ -46,6 +46,10 @@ def characteristic_list(
     ).prefetch_related(Prefetch("limits", queryset=active_limits, to_attr="active_limits"))
 
 
+def characteristics_visible(actor) -> QuerySet[Characteristic]:
+    return characteristic_list(actor, include_inactive=True)
+
+
 def characteristic_get(actor, characteristic_id: int) -> Characteristic:
     return get_object_or_404(characteristic_list(actor, include_inactive=True), pk=characteristic_id)
 

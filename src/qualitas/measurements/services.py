@@ -18,6 +18,7 @@ from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize
 from qualitas.core.records import key_for
 from qualitas.core.regulated import content_hash_of, record_create, record_update, snapshot
+from qualitas.core.workflow import engine
 from qualitas.measurements import charting
 from qualitas.measurements.models import (
     MAX_ABS_VALUE,
@@ -387,13 +388,27 @@ def signals_detected(characteristic: Characteristic, new_signals: list[SignalEve
     `characteristic.raise_nonconformity` is set."""
     if not characteristic.raise_nonconformity or not new_signals:
         return
-    from django.apps import apps
+    from qualitas.core.links.services import link_create
+    from qualitas.core.modules import raiser_for
+    from qualitas.core.raising import raise_from
 
-    if not apps.is_installed("qualitas.capa"):
+    if raiser_for("nonconformity") is None:  # no module that handles nonconformities is installed
         return
-    from qualitas.capa.services import nonconformity_raise_from_process_signal
-
-    nonconformity_raise_from_process_signal(characteristic=characteristic, signals=new_signals)
+    lines = [
+        f"Subgroup {signal.subgroup.key} ({timezone.localtime(signal.subgroup.taken_at):%Y-%m-%d %H:%M}), "
+        f"{signal.chart} chart: {', '.join(signal.rules)}"
+        for signal in new_signals
+    ]
+    # Raised by the system: the signals came from recorded data, not from a person's decision.
+    nc = raise_from(
+        actor=None, record=characteristic, raising="nonconformity",
+        title=f"Out-of-control signal on {characteristic.number} {characteristic.name}"[:300],
+        description="The control chart signalled at:\n" + "\n".join(lines),
+        nc_type="process", category="Process signal", site=characteristic.site, process=characteristic.process,
+        owner=characteristic.owner,
+    )
+    for signal in new_signals:
+        link_create(actor=None, source=nc, target=signal, kind="raised_from")
 
 
 def _detect(actor, characteristic: Characteristic, candidate_ids: set[int]) -> list[SignalEvent]:
@@ -578,10 +593,9 @@ def limits_freeze(
         current = locked.limits.filter(status="active").first()  # as it is now, under the lock
         now = timezone.now()
         if current is not None:
-            record_update(
-                actor, current, event="measurements.limits_superseded", reason=reason,
-                changes={"status": "superseded", "ended_at": now, "ended_reason": reason.strip()},
-                require_reason=True,
+            engine.perform(
+                actor=actor, instance=current, transition="supersede", reason=reason,
+                changes={"ended_at": now, "ended_reason": reason.strip()}, by_service=True,
             )
         limits = record_create(
             actor,
@@ -612,10 +626,9 @@ def limits_release(*, actor, characteristic: Characteristic, reason: str) -> Con
         raise ValidationError("No limits are frozen.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the frozen limits are released."})
-    released = record_update(
-        actor, current, event="measurements.limits_released", reason=reason,
-        changes={"status": "released", "ended_at": timezone.now(), "ended_reason": reason.strip()},
-        require_reason=True,
+    released = engine.perform(
+        actor=actor, instance=current, transition="release", reason=reason,
+        changes={"ended_at": timezone.now(), "ended_reason": reason.strip()}, by_service=True,
     )
     record(actor, "update", "measurements.limits_changed", instance=characteristic, reason=reason.strip(),
            changes={"control limits": [charting.describe_limits(current), "trial limits from the data"]})

@@ -7,14 +7,17 @@ from django.utils import timezone
 
 from qualitas.core import pdf, records
 from qualitas.core.audit.canonical import to_primitive
-from qualitas.core.audit.models import AuditEvent
 from qualitas.core.audit.services import record
 from qualitas.core.registry import registry
 from qualitas.core.regulated import content_hash_of, is_regulated, snapshot
 
 
-def history_section(instance) -> list[dict]:
-    events = AuditEvent.objects.filter(record_type=records.key_for(instance), record_id=str(instance.pk))
+def history_section(instance, actor) -> list[dict]:
+    """The record's history as the actor may read it (see selectors.history: links to records the
+    actor may not see name only their type)."""
+    from qualitas.core.audit.selectors import history
+
+    events = reversed(history(actor, records.key_for(instance), instance.pk))
     return [
         {
             "sequence": e.sequence,
@@ -28,11 +31,11 @@ def history_section(instance) -> list[dict]:
             "reason": e.reason,
             "hash": e.hash,
         }
-        for e in events.order_by("sequence")
+        for e in events
     ]
 
 
-def signatures_section(instance) -> list[dict]:
+def signatures_section(instance, actor=None) -> list[dict]:
     from qualitas.core.signatures.selectors import signatures_of
 
     return [
@@ -43,6 +46,7 @@ def signatures_section(instance) -> list[dict]:
             "signed_at": to_primitive(s.signed_at),
             "record_version": s.record_version,
             "valid": s.is_valid,
+            "invalid_reason": s.invalid_reason,
             "comment": s.comment,
             "content_hash": s.content_hash,
             "manifest_hash": s.manifest_hash,
@@ -64,7 +68,7 @@ def export_data(actor, record_type: str, record_id) -> tuple[object, dict]:
         "content_hash": content_hash_of(instance) if is_regulated(instance) else None,
     }
     for name, section in registry.export_sections.items():
-        data[name] = section(instance)
+        data[name] = section(instance, actor)
     record(actor, "export", "record.exported", instance=instance)
     return instance, data
 

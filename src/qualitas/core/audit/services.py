@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
-from qualitas.core.audit import canonical, context
+from qualitas.core.audit import canonical, context, events
 from qualitas.core.audit.models import AuditEvent, AuditHead
 
 CHAIN_FIELDS = (
@@ -68,7 +68,8 @@ def record(
     content_hash: str | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction (so it commits or rolls back
-    with the change it describes)."""
+    with the change it describes). `event` must be a declared name (qualitas.core.audit.events)."""
+    events.check_declared(event)
     if not connection.in_atomic_block:
         with transaction.atomic():
             return record(

@@ -1,19 +1,42 @@
-"""Recomputing the chain and every regulated record's content hash (`qualitas audit verify`)."""
+"""`qualitas audit verify`: recompute the chain, compare every vouched-for row with the trail, and
+check the trail against the newest checkpoint (P11-A, P11-E, P11-L).
+
+What is checked:
+1. The chain: every event's hash recomputed from its fields and linked to the one before it; the
+   head row agrees with the last event.
+2. Regulated records: each row's content hash equals the `content_hash` of its latest event that has
+   one; a row with no such event was inserted outside the application; an event's record whose row is
+   gone was deleted outside it.
+3. Covered rows (qualitas.core.audit.covered: signatures, role assignments, links, attachments): the
+   same, per table, against the row events their services append; the message names the fields that
+   differ (replaying the row's recorded changes). A row whose latest event records its deletion but
+   which still exists is reported too. Each attachment's file is hashed and compared with its SHA-256.
+4. The newest checkpoint in settings.CHECKPOINT_DIR (or `--checkpoint FILE`): the trail must still
+   contain the head it saw. Without any checkpoint, a trail cut back at its end or rewritten and
+   rehashed as a whole cannot be told from an intact one; verify says so (a warning, exit 0).
+
+Rows from before this coverage existed: the migration audit 0003_seal_covered_rows appended, for each
+row of a covered table present at upgrade time, an `audit.row_sealed` event with its state and hash;
+from then on every covered row must have a hashed event, so an inserted row is always reported. A
+change made before the upgrade is sealed as found (it cannot be told apart any more). Regulated
+records have had hashed events since they became regulated, so they need no such seal.
+
+Speed: each table is compared in one pass (one query for the latest hashes, one streaming read of the
+rows); only a row that does not match costs one more query, to say what differs.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.db.models import Max
 
-from qualitas.core.audit import canonical
+from qualitas.core.audit import canonical, checkpoints, covered
 from qualitas.core.audit.models import AuditEvent, AuditHead
 from qualitas.core.audit.services import CHAIN_FIELDS
 from qualitas.core.regulated import RegulatedModel, content_hash_of
@@ -25,7 +48,11 @@ BATCH = 20_000
 class VerifyReport:
     events: int = 0
     records: int = 0
+    rows: int = 0
+    files: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checkpoint: Path | None = None
     head_sequence: int = 0
     head_hash: str = canonical.GENESIS
 
@@ -132,22 +159,23 @@ def regulated_models() -> list[type[RegulatedModel]]:
     return [model for model in apps.get_models() if issubclass(model, RegulatedModel)]
 
 
+def latest_hashes(key: str) -> dict[str, str]:
+    """record id -> content hash of its latest event that has one, for one record type (one query)."""
+    latest = (
+        AuditEvent.objects.filter(record_type=key)
+        .exclude(content_hash="")
+        .values("record_id")
+        .annotate(last=Max("sequence"))
+        .values("last")
+    )
+    return dict(AuditEvent.objects.filter(sequence__in=latest).values_list("record_id", "content_hash"))
+
+
 def verify_records(report: VerifyReport) -> None:
     """Every regulated record's current state must hash to what its latest event recorded."""
-    from django.db.models import Max
-
     for model in regulated_models():
         key = f"{model._meta.app_label}.{model._meta.model_name}"
-        latest_sequences = (
-            AuditEvent.objects.filter(record_type=key)
-            .exclude(content_hash="")
-            .values("record_id")
-            .annotate(last=Max("sequence"))
-            .values_list("last", flat=True)
-        )
-        recorded = dict(
-            AuditEvent.objects.filter(sequence__in=list(latest_sequences)).values_list("record_id", "content_hash")
-        )
+        recorded = latest_hashes(key)
         seen = set()
         for instance in model._base_manager.order_by("pk").iterator(chunk_size=2000):
             report.records += 1
@@ -167,54 +195,129 @@ def verify_records(report: VerifyReport) -> None:
             report.problems.append(f"{key} {record_id} was deleted outside the application")
 
 
-def verify(checkpoint_file: str | Path | None = None) -> VerifyReport:
-    report = VerifyReport()
-    verify_chain(report)
-    verify_records(report)
-    if checkpoint_file is not None:
-        verify_checkpoint(report, Path(checkpoint_file))
-    return report
+# --- Covered rows (signatures, role assignments, links, attachments) ---------------------------------
+
+
+def _recorded_state(key: str, record_id: str) -> dict:
+    """The row as its events recorded it: their changes replayed in order from an empty row."""
+    state: dict = {}
+    events = (
+        AuditEvent.objects.filter(record_type=key, record_id=record_id)
+        .exclude(content_hash="")
+        .order_by("sequence")
+        .values_list("changes", flat=True)
+    )
+    for changes in events:
+        for name, values in (json.loads(changes) if changes else {}).items():
+            state[name] = values[1]
+    return state
+
+
+def _differences(key: str, record_id: str, recorded_hash: str, state: dict) -> str:
+    expected = _recorded_state(key, record_id)
+    expected = {name: expected.get(name) for name in state}
+    if covered.hash_of_state(key, expected) != recorded_hash:
+        return "its content does not match its last audit event"
+    changed = [f"{name} is {state[name]!r}, the trail says {expected[name]!r}"
+               for name in state if state[name] != expected[name]]
+    return "; ".join(changed)
+
+
+def verify_covered_rows(report: VerifyReport) -> None:
+    """Every covered row must hash to its latest row event; see the module docstring."""
+    for model in covered.covered_models():
+        key, table, fields = covered.key_of(model), model._meta.db_table, covered.hashed_fields(model)
+        recorded = latest_hashes(key)
+        seen = set()
+        rows = model._base_manager.order_by("pk").values_list("pk", *fields)
+        for values in rows.iterator(chunk_size=2000):
+            report.rows += 1
+            record_id = str(values[0])
+            seen.add(record_id)
+            state = {name: canonical.to_primitive(value) for name, value in zip(fields, values[1:], strict=True)}
+            expected = recorded.get(record_id)
+            where = f"{key} {record_id} (table {table}, id {record_id})"
+            if expected is None:
+                report.problems.append(f"{where} has no audit event: inserted outside the application")
+            elif expected == covered.DELETED:
+                report.problems.append(f"{where} exists although the trail records its deletion")
+            elif covered.hash_of_state(key, state) != expected:
+                report.problems.append(
+                    f"{where} was altered outside the application: {_differences(key, record_id, expected, state)}"
+                )
+        for record_id in sorted(set(recorded) - seen):
+            if recorded[record_id] != covered.DELETED:
+                report.problems.append(
+                    f"{key} {record_id} (table {table}, id {record_id}) was deleted outside the application "
+                    "(the trail says it exists)"
+                )
+
+
+def verify_attachment_files(report: VerifyReport) -> None:
+    """Each attachment's stored bytes must hash to the SHA-256 its row (vouched for above) holds."""
+    from django.core.files.storage import default_storage
+
+    try:
+        model = apps.get_model("files", "Attachment")
+    except LookupError:
+        return
+    table = model._meta.db_table
+    for pk, stored_name, sha256 in model._base_manager.order_by("pk").values_list("pk", "stored_name", "sha256"):
+        report.files += 1
+        digest = hashlib.sha256()
+        try:
+            with default_storage.open(stored_name, "rb") as handle:
+                for chunk in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            report.problems.append(f"files.attachment {pk} (table {table}, id {pk}): its file {stored_name} is missing")
+            continue
+        if digest.hexdigest() != sha256:
+            report.problems.append(
+                f"files.attachment {pk} (table {table}, id {pk}): its file {stored_name} was altered "
+                f"(sha256 {digest.hexdigest()[:16]}…, the record says {sha256[:16]}…)"
+            )
 
 
 # --- Checkpoints ------------------------------------------------------------------------------------
 
 
-def _checkpoint_mac(payload: dict) -> str:
-    key = hashlib.sha256(("qualitas-audit-checkpoint:" + settings.SECRET_KEY).encode()).digest()
-    return hmac.new(key, canonical.dumps(payload).encode(), hashlib.sha256).hexdigest()
-
-
 def write_checkpoint(path: str | Path) -> dict:
-    head = AuditHead.objects.filter(pk=1).first()
-    payload = {
-        "sequence": head.sequence if head else 0,
-        "hash": head.hash if head else canonical.GENESIS,
-        "written_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    }
-    document = {**payload, "hmac": _checkpoint_mac(payload)}
-    Path(path).write_text(json.dumps(document, indent=2) + "\n")
-    return document
+    return checkpoints.write(path)
 
 
 def verify_checkpoint(report: VerifyReport, path: Path) -> None:
+    """The trail must still contain the head the checkpoint saw. ValueError if it cannot be read."""
+    report.checkpoint = path
     try:
-        document = json.loads(path.read_text())
-        payload = {key: document[key] for key in ("sequence", "hash", "written_at")}
-        mac = document["hmac"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"cannot read checkpoint {path}: {exc}") from exc
-    if not hmac.compare_digest(mac, _checkpoint_mac(payload)):
-        report.problems.append(f"checkpoint {path.name} is not authentic (HMAC mismatch)")
+        payload = checkpoints.read(path)
+    except PermissionError as exc:
+        report.problems.append(str(exc))
         return
-    sequence = int(payload["sequence"])
-    if report.head_sequence < sequence:
-        report.problems.append(
-            f"the trail ends at #{report.head_sequence} but checkpoint {path.name} saw #{sequence}: events were removed"
-        )
-        return
-    stored = AuditEvent.objects.filter(sequence=sequence).values_list("hash", flat=True).first() if sequence else None
-    if sequence and stored != payload["hash"]:
-        report.problems.append(
-            f"event #{sequence} differs from checkpoint {path.name}: "
-            f"the trail was rewritten since {payload['written_at']}"
-        )
+    reason = checkpoints.problem(payload, path.name, report.head_sequence)
+    if reason:
+        report.problems.append(reason)
+
+
+def verify(
+    checkpoint_file: str | Path | None = None, *, use_checkpoint: bool = True, check_files: bool = True
+) -> VerifyReport:
+    """Everything in the module docstring. Without `checkpoint_file`, the newest checkpoint in
+    settings.CHECKPOINT_DIR is used unless `use_checkpoint` is False."""
+    report = VerifyReport()
+    verify_chain(report)
+    verify_records(report)
+    verify_covered_rows(report)
+    if check_files:
+        verify_attachment_files(report)
+    if checkpoint_file is None and use_checkpoint:
+        checkpoint_file = checkpoints.newest()
+        if checkpoint_file is None:
+            report.warnings.append(
+                f"no checkpoint in {checkpoints.directory()}: events removed from the end of the trail, or a "
+                "trail rewritten and rehashed as a whole, cannot be detected (run `qualitas serve` or "
+                "`qualitas worker`, or `qualitas audit checkpoint`, to write one)"
+            )
+    if checkpoint_file is not None:
+        verify_checkpoint(report, Path(checkpoint_file))
+    return report

@@ -22,12 +22,12 @@ EXPORT_LIMIT = 100_000
 
 @login_required
 def history(request, record_type: str, record_id: int):
-    events = selectors.history(request.user, record_type, record_id)
+    events = selectors.history(request.user, record_type, record_id, limit=500)
     return render(
         request,
         "audit/_history.html",
         {
-            "events": events[:500],
+            "events": events,
             "record_type": record_type,
             "record_id": record_id,
         },

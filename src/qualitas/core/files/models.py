@@ -23,6 +23,13 @@ class Attachment(models.Model):
     )
     withdrawal_reason = models.TextField(blank=True)
 
+    # The stored row the audit trail vouches for (qualitas.core.audit.covered), and `sha256` the file;
+    # keep this list stable.
+    AUDIT_HASHED_FIELDS = (
+        "record_type", "record_id", "original_name", "stored_name", "content_type", "size", "sha256", "description",
+        "uploaded_by_id", "uploaded_at", "withdrawn_at", "withdrawn_by_id", "withdrawal_reason",
+    )
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         indexes = [models.Index(fields=["record_type", "record_id"], name="attachment_record_idx")]

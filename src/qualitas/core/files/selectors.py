@@ -20,3 +20,19 @@ def attachment_get(actor, attachment_id: int) -> Attachment:
         raise Http404("No such attachment.")
     records.resolve(actor, attachment.record_type, attachment.record_id)  # 404 when the record is hidden
     return attachment
+
+
+def export_section(instance, actor=None) -> list[dict]:
+    """The record's attachments for the generic record export (P11-B)."""
+    return [
+        {
+            "name": a.original_name,
+            "type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "uploaded_by": a.uploaded_by.display_name,
+            "uploaded_at": a.uploaded_at.isoformat(),
+            "withdrawn": bool(a.withdrawn_at),
+        }
+        for a in Attachment.objects.filter(record_type=records.key_for(instance), record_id=str(instance.pk))
+    ]

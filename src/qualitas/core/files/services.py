@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qualitas.core import records
+from qualitas.core.audit import covered
 from qualitas.core.audit.services import record
 from qualitas.core.files import sniff
 from qualitas.core.files.models import Attachment
@@ -91,6 +92,7 @@ def attachment_add(*, actor, instance, uploaded_file, description: str = "") -> 
                 instance=instance,
                 changes={"attachment": [None, f"{name} ({len(data)} bytes, sha256 {digest[:16]}…)"]},
             )
+            covered.record_row(actor, "attach", "files.attachment_saved", attachment)
     except Exception:
         default_storage.delete(saved)  # no orphan file when the row or the event cannot be written
         raise
@@ -105,6 +107,7 @@ def attachment_withdraw(*, actor, attachment: Attachment, reason: str) -> Attach
         raise ValidationError({"reason": "Say why the attachment is withdrawn."})
     if attachment.withdrawn_at:
         raise ValidationError("The attachment is already withdrawn.")
+    before = covered.row_state(attachment)
     attachment.withdrawn_at = timezone.now()
     attachment.withdrawn_by = actor
     attachment.withdrawal_reason = reason.strip()
@@ -117,6 +120,7 @@ def attachment_withdraw(*, actor, attachment: Attachment, reason: str) -> Attach
         reason=reason.strip(),
         changes={"attachment": [attachment.original_name, "withdrawn"]},
     )
+    covered.record_row(actor, "attach", "files.attachment_saved", attachment, before=before, reason=reason.strip())
     return attachment
 
 

@@ -1,12 +1,11 @@
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from qualitas.core import records
 from qualitas.core.api_types import PathId
 from qualitas.core.links import selectors, services
-from qualitas.core.links.models import KINDS, Link
+from qualitas.core.links.models import KINDS
 
 router = Router(tags=["links"])
 
@@ -74,7 +73,7 @@ def create_link(request, payload: LinkIn):
     "/links/{link_id}/remove", response=LinkCreated, summary="Remove a link with a reason (kept in the history)"
 )
 def remove_link(request, link_id: PathId, payload: RemoveIn):
-    link = get_object_or_404(Link, pk=link_id)
+    link = selectors.link_get(request.auth, link_id)
     records.resolve(request.auth, link.source_type, link.source_id)
     services.link_remove(actor=request.auth, link=link, reason=payload.reason)
     return {"id": link.pk, "kind": link.kind}

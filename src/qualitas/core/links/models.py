@@ -36,6 +36,12 @@ class Link(models.Model):
     )
     removal_reason = models.TextField(blank=True)
 
+    # The stored row the audit trail vouches for (qualitas.core.audit.covered); keep this list stable.
+    AUDIT_HASHED_FIELDS = (
+        "source_type", "source_id", "source_label", "target_type", "target_id", "target_label", "kind", "note",
+        "created_by_id", "created_at", "removed_at", "removed_by_id", "removal_reason",
+    )
+
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [

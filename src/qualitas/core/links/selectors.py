@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from qualitas.core import records
 from qualitas.core.links.models import KINDS, Link
+
+
+def link_get(actor, link_id: int) -> Link:
+    """A link by id, removed or not. Whether the actor may see or change it is decided by the
+    records at its ends: the API resolves the source, `link_remove` both ends."""
+    return get_object_or_404(Link, pk=link_id)
 
 
 def links_of(instance, *, kind: str | None = None, direction: str = "any") -> QuerySet[Link]:
@@ -36,16 +41,22 @@ def ids_linked_to(target, record_type: str, kind: str | None = None) -> list[str
     return [rid for rtype, rid in linked(target, kind) if rtype == record_type]
 
 
+def _other_end(link, key: str, pk: str) -> tuple[bool, str, str]:
+    outgoing = link.source_type == key and link.source_id == pk
+    return (outgoing, link.target_type, link.target_id) if outgoing else (outgoing, link.source_type, link.source_id)
+
+
 def related(actor, instance) -> dict:
-    """Links shown on a record, both directions, only to records the actor may see."""
+    """Links shown on a record, both directions, only to records the actor may see (resolved in one
+    query per record type, not one per link)."""
     key, pk = records.key_for(instance), str(instance.pk)
+    links = list(links_of(instance).select_related("created_by"))
+    others = records.resolve_many(actor, [_other_end(link, key, pk)[1:] for link in links])
     rows, hidden = [], 0
-    for link in links_of(instance).select_related("created_by"):
-        outgoing = link.source_type == key and link.source_id == pk
-        other_type, other_id = (link.target_type, link.target_id) if outgoing else (link.source_type, link.source_id)
-        try:
-            other = records.resolve(actor, other_type, other_id)
-        except (Http404, PermissionDenied):
+    for link in links:
+        outgoing, other_type, other_id = _other_end(link, key, pk)
+        other = others.get((other_type, other_id))
+        if other is None:
             hidden += 1
             continue
         rows.append(
@@ -58,3 +69,30 @@ def related(actor, instance) -> dict:
             }
         )
     return {"rows": rows, "hidden": hidden}
+
+
+HIDDEN_RECORD = "a record you cannot see"
+
+
+def export_section(instance, actor) -> list[dict]:
+    """The record's links for the generic record export (P11-B). A linked record the actor may not
+    see is named only by its type, as "a record you cannot see"."""
+    key, pk = records.key_for(instance), str(instance.pk)
+    links = list(links_of(instance))
+    others = records.resolve_many(actor, [_other_end(link, key, pk)[1:] for link in links])
+    rows = []
+    for link in links:
+        outgoing, other_type, other_id = _other_end(link, key, pk)
+        visible = others.get((other_type, other_id)) is not None
+        record_type = records._types.get(other_type)
+        rows.append(
+            {
+                "relation": KINDS[link.kind][0 if outgoing else 1],
+                "record_type": other_type,
+                "record_type_label": record_type.label if record_type else other_type,
+                "record_id": other_id if visible else None,
+                "record": (link.target_label if outgoing else link.source_label) if visible else HIDDEN_RECORD,
+                "note": link.note if visible else "",
+            }
+        )
+    return rows

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qualitas.core import records
+from qualitas.core.audit import covered
 from qualitas.core.audit.services import record
 from qualitas.core.links.models import KINDS, Link
 from qualitas.core.permissions import authorize
@@ -44,6 +45,7 @@ def link_create(*, actor, source, target, kind: str, note: str = "") -> Link:
     record(
         actor, "link", "links.linked", instance=target, changes={"link": [None, f"{backward} {source}"]}, reason=note
     )
+    covered.record_row(actor, "link", "links.link_saved", link, reason=note)
     return link
 
 
@@ -56,6 +58,7 @@ def link_remove(*, actor, link: Link, reason: str) -> Link:
         raise ValidationError({"reason": "Say why the link is removed."})
     if link.removed_at:
         raise ValidationError("The link is already removed.")
+    before = covered.row_state(link)
     link.removed_at, link.removed_by, link.removal_reason = timezone.now(), actor, reason.strip()
     link.save(update_fields=["removed_at", "removed_by", "removal_reason"])
     forward, backward = KINDS[link.kind]
@@ -75,4 +78,5 @@ def link_remove(*, actor, link: Link, reason: str) -> Link:
         changes={"link": [f"{backward} {source}", None]},
         reason=reason,
     )
+    covered.record_row(actor, "unlink", "links.link_saved", link, before=before, reason=reason)
     return link

@@ -4,13 +4,14 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from qualitas.core import records
 from qualitas.core.links import selectors, services
-from qualitas.core.links.models import KIND_CHOICES, Link
+from qualitas.core.links.models import KIND_CHOICES
 from qualitas.core.permissions import has_perm
+from qualitas.core.raising import raise_links
 
 
 class LinkForm(forms.Form):
@@ -53,6 +54,7 @@ def _panel(request, record_type, record_id, form=None, error=""):
         "links/_panel.html",
         {
             "related": selectors.related(request.user, instance),
+            "raise_links": raise_links(request.user, instance),
             "record_type": record_type,
             "record_id": instance.pk,
             "form": form or LinkForm(),
@@ -95,7 +97,7 @@ def add(request, record_type: str, record_id: int):
 @login_required
 @require_POST
 def remove(request, record_type: str, record_id: int, link_id: int):
-    link = get_object_or_404(Link, pk=link_id)
+    link = selectors.link_get(request.user, link_id)
     try:
         services.link_remove(actor=request.user, link=link, reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as exc:

@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from qualitas.core.api_types import Pagination, PathId
+from qualitas.core.api_types import Pagination, PatchSchema, PathId
 from qualitas.core.notifications import selectors, services
 
 router = Router(tags=["notifications"])
@@ -25,7 +25,7 @@ class MarkedOut(Schema):
     marked: int
 
 
-class PreferenceIn(Schema):
+class PreferenceIn(PatchSchema):
     delivery: Literal["immediate", "digest"]
     email: bool
 

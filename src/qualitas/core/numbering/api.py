@@ -1,8 +1,7 @@
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from qualitas.core.numbering import services
-from qualitas.core.numbering.models import NumberingScheme
+from qualitas.core.api_types import PatchSchema
+from qualitas.core.numbering import selectors, services
 from qualitas.core.permissions import has_perm
 
 router = Router(tags=["numbering"])
@@ -17,7 +16,7 @@ class SchemeOut(Schema):
     version: int
 
 
-class SchemePatch(Schema):
+class SchemePatch(PatchSchema):
     pattern: str = Field(..., max_length=100)
     reason: str = Field(..., max_length=2000)
     version: int | None = Field(None, ge=1, le=2**31)
@@ -30,7 +29,7 @@ def list_schemes(request):
 
 @router.patch("/numbering/schemes/{key}", response=SchemeOut, summary="Change a numbering pattern (audited)")
 def update_scheme(request, key: str, payload: SchemePatch):
-    scheme = get_object_or_404(NumberingScheme, key=key[:100])
+    scheme = selectors.scheme_get(request.auth, key[:100])
     return services.scheme_update(
         actor=request.auth, scheme=scheme, pattern=payload.pattern, reason=payload.reason, version=payload.version
     )

@@ -41,6 +41,12 @@ class Signature(models.Model):
     transition = models.CharField(max_length=50, blank=True)
     manifest_hash = models.CharField(max_length=64, help_text="Binds signer, meaning, time and content.")
 
+    # The stored row the audit trail vouches for (qualitas.core.audit.covered); keep this list stable.
+    AUDIT_HASHED_FIELDS = (
+        "record_type", "record_id", "record_version", "record_label", "content_hash", "signer_id", "signer_name",
+        "signer_username", "meaning", "signed_at", "comment", "transition", "manifest_hash",
+    )
+
     class Meta:
         ordering = ["signed_at", "pk"]
         indexes = [models.Index(fields=["record_type", "record_id"], name="signature_record_idx")]
@@ -56,8 +62,9 @@ class Signature(models.Model):
     def delete(self, *args, **kwargs):
         raise RuntimeError("Signatures cannot be deleted.")
 
-    # Set by selectors.with_validity(); True until checked.
+    # Set by selectors.signatures_of(); True until checked.
     is_valid: bool = True
+    invalid_reason: str = ""
 
 
 class PolicyAcknowledgement(models.Model):

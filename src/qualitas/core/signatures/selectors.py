@@ -6,7 +6,10 @@ from qualitas.core.signatures.models import PolicyAcknowledgement, Signature
 
 
 def signatures_of(instance) -> list[Signature]:
-    """The record's signatures, each marked valid only while the signed content is unchanged (P11-L)."""
+    """The record's signatures, each marked valid only while the signed content is unchanged and the
+    manifestation (name, meaning, time, comment) still matches the manifest hash taken at signing (P11-L)."""
+    from qualitas.core.signatures.services import manifest_of
+
     current = signed_content_hash(instance)
     result = list(
         Signature.objects.filter(record_type=records.key_for(instance), record_id=str(instance.pk)).select_related(
@@ -14,7 +17,11 @@ def signatures_of(instance) -> list[Signature]:
         )
     )
     for signature in result:
-        signature.is_valid = signature.content_hash == current
+        if signature.manifest_hash != manifest_of(signature):
+            signature.invalid_reason = "signature altered (it no longer matches its manifest hash)"
+        elif signature.content_hash != current:
+            signature.invalid_reason = "content changed after signing"
+        signature.is_valid = not signature.invalid_reason
     return result
 
 

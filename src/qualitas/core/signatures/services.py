@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qualitas.core.audit import canonical
+from qualitas.core.audit import canonical, covered
 from qualitas.core.audit.services import record
 from qualitas.core.records import key_for
 from qualitas.core.regulated import is_regulated, signed_content_hash
@@ -96,7 +96,8 @@ def verify_signer(actor, credentials: Credentials | None, *, instance=None, mean
     raise SignatureRefused(problem)
 
 
-def _manifest(signature: Signature) -> str:
+def manifest_of(signature: Signature) -> str:
+    """The hash binding the manifestation (who, meaning, when, comment) to the signed content."""
     return canonical.sha256(
         canonical.dumps(
             [
@@ -140,7 +141,7 @@ def sign(
             comment=(credentials.comment if credentials else "")[:2000],
             transition=transition,
         )
-        signature.manifest_hash = _manifest(signature)
+        signature.manifest_hash = manifest_of(signature)
         signature.save(force_insert=True)
         record(
             actor,
@@ -150,4 +151,5 @@ def sign(
             changes={"signature": [None, f"{signature.get_meaning_display()} by {signature.signer_name}"]},
             reason=signature.comment,
         )
+        covered.record_row(actor, "sign", "signature.signature_saved", signature)
     return signature

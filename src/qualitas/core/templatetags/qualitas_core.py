@@ -18,3 +18,11 @@ def record_panels(record):
         for panel in registry.record_panels
     ]
     return {"record_tabs": tabs}
+
+
+@register.filter
+def record_url(record) -> str:
+    """The page of any registered record: {{ record|record_url }}."""
+    from qualitas.core.records import url_for
+
+    return url_for(record) if record is not None else ""

@@ -18,6 +18,13 @@ A module declares its workflow in `states.py`:
 and changes state only through `perform()`, which checks the version, the permission, the guards,
 the reason and the signature, runs the actions on entering the target state, and writes the change,
 its audit event and the signature in one transaction.
+
+The workflow is the only source of a record's status: the model's choices come from its states
+(`StateChoices`), `record_update` refuses to change the state field, and steps not offered to
+people (`user=False`) are refused to them everywhere; the services that perform such a step as a
+follow-up say so with `perform(..., by_service=True)`. Follow-ups that belong to the workflow itself
+are declared in it (`on_enter` actions, `automatic` transitions), so the generic endpoint and a
+module's own endpoint produce the same result.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from qualitas.core import records
 from qualitas.core.audit.services import record
@@ -59,7 +67,14 @@ class Transition:
     style: str = "primary"
     help: str = ""
     system: bool = False  # the scheduler may perform it (actor None), e.g. "effective on its date"
-    user: bool = True  # offered to people (False: only services and the scheduler perform it)
+    # Offered to people. False: reserved for the system or for the service that performs it as the
+    # follow-up of another step (or with its own form); people are refused it everywhere (HTTP 403)
+    # and only a service passing `perform(..., by_service=True)` runs it.
+    user: bool = True
+    # Performed by the runner itself, as the follow-up of the step that brought the record into one
+    # of its source states, when its guards pass (same actor, same transaction), e.g. "approved with
+    # today's effective date becomes effective at once".
+    automatic: bool = False
 
 
 @dataclass
@@ -84,6 +99,13 @@ class Workflow:
                 raise ValueError(f"{self.record_type}: unknown signature meaning {transition.signature!r}")
             if any(self.states[s].final for s in transition.source):
                 raise ValueError(f"{self.record_type}: transition {transition.name!r} leaves a final state")
+            if transition.automatic and (
+                transition.signature or transition.reason_required or transition.target in transition.source
+            ):
+                raise ValueError(
+                    f"{self.record_type}: automatic transition {transition.name!r} cannot ask for a signature or "
+                    "a reason, nor stay in its state"
+                )
         for state in self.on_enter:
             if state not in self.states:
                 raise ValueError(f"{self.record_type}: on_enter for unknown state {state!r}")
@@ -109,8 +131,19 @@ _workflows: dict[str, Workflow] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
+    from qualitas.core.audit import events
+
     _workflows[workflow.record_type] = workflow
+    events.register_workflow(workflow.record_type, [t.name for t in workflow.transitions])
     return workflow
+
+
+def all_workflows() -> list[Workflow]:
+    return list(_workflows.values())
+
+
+class NoWorkflow(Http404):
+    """The record type has no workflow: its workflow page, steps and transitions do not exist (404)."""
 
 
 def workflow_for(instance_or_key) -> Workflow:
@@ -118,11 +151,17 @@ def workflow_for(instance_or_key) -> Workflow:
     try:
         return _workflows[key]
     except KeyError:
-        raise ValidationError(f"Records of type {key} have no workflow.") from None
+        raise NoWorkflow(f"Records of type {key} have no workflow.") from None
 
 
 def has_workflow(instance) -> bool:
     return records.key_for(instance) in _workflows
+
+
+def state_choices(record_type: str) -> list[tuple[str, str]]:
+    """The (key, label) choices of a record type's state field, from its workflow's states; models
+    use `StateChoices(record_type)` (qualitas.core.workflow.choices), which calls this lazily."""
+    return [(key, state.label) for key, state in workflow_for(record_type).states.items()]
 
 
 # --- Guards ---------------------------------------------------------------------------------------------
@@ -140,18 +179,29 @@ def required_fields(*names: str) -> Guard:
     return guard
 
 
+def segregation_of_duties(guard: Guard) -> Guard:
+    """Mark `guard` as a segregation-of-duties guard (the author, owner or proposer is not the approver);
+    every step signed "approved" must have one (tests/core/test_workflow_only_status.py)."""
+    guard.segregation = True  # type: ignore[attr-defined]
+    return guard
+
+
+def is_segregation_guard(guard: Guard) -> bool:
+    return getattr(guard, "segregation", False) is True
+
+
 def not_author(field_name: str = "author", allowed: Callable[[object], bool] | None = None) -> Guard:
     """Segregation of duties: the record's author may not perform this step (unless `allowed(instance)`)."""
 
     def guard(actor, instance):
         if allowed is not None and allowed(instance):
             return None
-        if getattr(instance, f"{field_name}_id", None) == actor.pk:
+        if actor is not None and getattr(instance, f"{field_name}_id", None) == actor.pk:
             return "The author may not approve their own record (segregation of duties)."
         return None
 
     guard.__name__ = f"not_author({field_name})"
-    return guard
+    return segregation_of_duties(guard)
 
 
 def requires_signature(meaning: str, count: int = 1) -> Guard:
@@ -184,8 +234,22 @@ def _site_of(instance):
     return getattr(instance, "site_id", None)
 
 
-def check(actor, instance, transition: Transition, workflow: Workflow) -> str | None:
-    """Why `actor` cannot perform `transition` now, or None when they can."""
+def not_for_people(transition: Transition, *, by_service: bool = False) -> str | None:
+    """Why a person may not perform `transition` directly (it is reserved for the system or for the
+    service that performs it as a follow-up), or None. Refused with HTTP 403 wherever it is asked for."""
+    if transition.user or by_service:
+        return None
+    return (
+        f"“{transition.label}” is not a step people perform: the system performs it as the follow-up of "
+        "another step."
+    )
+
+
+def check(actor, instance, transition: Transition, workflow: Workflow, *, by_service: bool = False) -> str | None:
+    """Why `actor` cannot perform `transition` now, or None when they can. `by_service`: the calling
+    service performs a step that is not offered to people (see `perform`)."""
+    if actor is not None and (refusal := not_for_people(transition, by_service=by_service)):
+        return refusal
     state = workflow.state_of(instance)
     if state not in transition.source:
         return (
@@ -194,7 +258,7 @@ def check(actor, instance, transition: Transition, workflow: Workflow) -> str | 
             + "."
         )
     if actor is None:
-        if not transition.system:
+        if not (transition.system or by_service):
             return f"“{transition.label}” must be performed by a person."
         return next((r for g in transition.guards if (r := g(None, instance))), None)
     module = records.get_type(workflow.record_type).module
@@ -247,15 +311,26 @@ def perform(
     reason: str = "",
     credentials: signing.Credentials | None = None,
     changes: dict | None = None,
+    by_service: bool = False,
 ):
     """Run one step of the record's workflow. `changes` are extra field values the step sets
-    (e.g. an effective date chosen in the approval dialog); they are audited with the step."""
+    (e.g. an effective date chosen in the approval dialog); they are audited with the step.
+
+    `by_service=True` lets the calling service perform a step that is not offered to people
+    (`Transition(user=False)`): the follow-up of another step (approving a revision supersedes the
+    previous one; a failed effectiveness check reopens the CAPA) or a step with its own form. The
+    permission, guards and reason are still checked. API endpoints and views never pass it: for
+    them such a step is refused with PermissionDenied (HTTP 403)."""
     workflow = workflow_for(instance)
     step = workflow.transition(transition)
-    if step.signature:
-        signing.verify_signer(actor, credentials, instance=instance, meaning=step.signature)
     try:
-        return _perform(actor, instance, workflow, step, expected_version, reason, credentials, changes or {})
+        if actor is not None and (refusal := not_for_people(step, by_service=by_service)):
+            raise PermissionDenied(refusal)
+        if step.signature:
+            signing.verify_signer(actor, credentials, instance=instance, meaning=step.signature)
+        return _perform(
+            actor, instance, workflow, step, expected_version, reason, credentials, changes or {}, by_service
+        )
     except TransitionRefused as exc:
         _refused(actor, instance, step.name, " ".join(exc.messages))
         raise
@@ -264,26 +339,35 @@ def perform(
         raise
 
 
+def _follow_up(actor, current, workflow: Workflow, step: Transition) -> Transition | None:
+    """The automatic step to run after `step`, if one applies now."""
+    for candidate in workflow.transitions:
+        if candidate.automatic and candidate is not step and step.target in candidate.source:
+            if check(actor, current, candidate, workflow, by_service=True) is None:
+                return candidate
+    return None
+
+
 @transaction.atomic
-def _perform(actor, instance, workflow, step, expected_version, reason, credentials, changes):
+def _perform(actor, instance, workflow, step, expected_version, reason, credentials, changes, by_service=False):
     model = type(instance)
     current = model.objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current, expected_version)
+    before = snapshot(current)  # before the step's own changes, so they are audited with it
     for name, value in changes.items():
         setattr(current, name, value)
     state = workflow.state_of(current)
     if state not in step.source:
-        raise TransitionRefused(check(actor, current, step, workflow))
+        raise TransitionRefused(check(actor, current, step, workflow, by_service=by_service))
     module = records.get_type(workflow.record_type).module
     if actor is not None and not has_perm(actor, module, step.permission, _site_of(current)):
         raise PermissionDenied(f"You do not have the {step.permission} permission for “{step.label}”.")
-    refusal = check(actor, current, step, workflow)
+    refusal = check(actor, current, step, workflow, by_service=by_service)
     if refusal:
         raise TransitionRefused(refusal)
     if step.reason_required and not (reason or "").strip():
         raise TransitionRefused({"reason": f"A reason is required for “{step.label}”."})
-    before = snapshot(current)
     setattr(current, workflow.state_field, step.target)
     # Actions on entering the state may set fields of the record (audited with the step) and call
     # other services (in this transaction); they never save the record themselves.
@@ -313,5 +397,7 @@ def _perform(actor, instance, workflow, step, expected_version, reason, credenti
             transition=step.name,
             verified=True,
         )
+    if (follow_up := _follow_up(actor, current, workflow, step)) is not None:
+        current = _perform(actor, current, workflow, follow_up, None, "", None, {}, True)
     instance.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current

@@ -40,6 +40,8 @@ def step(request, record_type: str, record_id: int, name: str):
     instance = records.resolve(request.user, record_type, record_id)
     workflow = engine.workflow_for(instance)
     transition = workflow.transition(name)
+    if refusal := engine.not_for_people(transition):
+        raise PermissionDenied(refusal)
     reason_required = transition.reason_required
     otp_required = signing.needs_otp(request.user)
     data = request.POST if request.method == "POST" else None
@@ -55,7 +57,7 @@ def step(request, record_type: str, record_id: int, name: str):
                 comment=sig_form.cleaned_data.get("comment", ""),
             )
         try:
-            engine.perform(
+            instance = engine.perform(
                 actor=request.user,
                 instance=instance,
                 transition=name,
@@ -75,7 +77,7 @@ def step(request, record_type: str, record_id: int, name: str):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(
-                request, f"{transition.label}: done. Status is now {workflow.label_of(transition.target)}."
+                request, f"{transition.label}: done. Status is now {workflow.label_of(workflow.state_of(instance))}."
             )
             response = HttpResponse(status=204)
             response["HX-Redirect"] = records.url_for(instance) or "/"

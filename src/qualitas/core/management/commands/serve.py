@@ -45,7 +45,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<12} {role}")
         from waitress import serve
 
+        from qualitas.core.audit.checkpoints import write_at_start
         from qualitas.core.jobs.scheduler import start_background_scheduler
+
+        # The audit trail's head, signed, outside the database (`qualitas audit verify` checks it).
+        if (written := write_at_start()) is not None:
+            self.stdout.write(f"Audit trail: {written}")
 
         # Effective dates, reminders, escalations; QUALITAS_RUN_JOBS=0 leaves them to `qualitas worker`.
         start_background_scheduler()

@@ -1,4 +1,8 @@
-"""`qualitas audit verify [--checkpoint FILE]` and `qualitas audit checkpoint --out FILE`."""
+"""`qualitas audit verify [--checkpoint FILE | --no-checkpoint] [--no-files]` and
+`qualitas audit checkpoint [--out FILE]`.
+
+verify checks the trail against the newest checkpoint in QUALITAS_CHECKPOINT_DIR by default (see
+qualitas.core.audit.verify and .checkpoints); exit 0 intact, 1 not intact, 2 unusable arguments."""
 
 from __future__ import annotations
 
@@ -14,15 +18,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify", help="Recompute the hash chain and every regulated record's content hash.")
-        verify.add_argument("--checkpoint", help="A checkpoint file written earlier by `audit checkpoint`.")
+        verify = sub.add_parser(
+            "verify",
+            help="Recompute the hash chain, every regulated record's and covered row's hash, the attachments' "
+            "files, and compare the trail with the newest checkpoint.",
+        )
+        which = verify.add_mutually_exclusive_group()
+        which.add_argument("--checkpoint", help="A checkpoint file to use instead of the newest in the checkpoint "
+                           "directory (QUALITAS_CHECKPOINT_DIR).")
+        which.add_argument("--no-checkpoint", action="store_true",
+                           help="Do not compare with a checkpoint (removed newest events go unnoticed).")
+        verify.add_argument("--no-files", action="store_true", help="Do not hash the attachments' files.")
         checkpoint = sub.add_parser("checkpoint", help="Write the head of the chain with an HMAC, to keep elsewhere.")
-        checkpoint.add_argument("--out", required=True, help="File to write (keep it outside the database server).")
+        checkpoint.add_argument("--out", help="File to write (keep it outside the database server); by default a "
+                                "new checkpoint in the checkpoint directory (QUALITAS_CHECKPOINT_DIR).")
 
     def handle(self, *args, action, **options):
-        from qualitas.core.audit import context, verify
+        from qualitas.core.audit import checkpoints, context, verify
 
         with context.acting("cli"):
+            if action == "checkpoint" and not options.get("out"):
+                try:
+                    self.stdout.write(f"checkpoint: {checkpoints.write_in_directory()}")
+                except checkpoints.CheckpointMismatch as exc:
+                    raise CommandError(str(exc), returncode=1) from exc
+                return
             if action == "checkpoint":
                 out = Path(options["out"])
                 if not out.parent.exists():
@@ -37,14 +57,19 @@ class Command(BaseCommand):
                 raise CommandError(f"checkpoint file {checkpoint} not found", returncode=2)
             started = time.perf_counter()
             try:
-                report = verify.verify(checkpoint)
+                report = verify.verify(
+                    checkpoint, use_checkpoint=not options.get("no_checkpoint"), check_files=not options.get("no_files")
+                )
             except ValueError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
             elapsed = time.perf_counter() - started
+            for warning in report.warnings:
+                self.stderr.write(f"WARNING: {warning}")
             if report.ok:
-                suffix = " and the checkpoint" if checkpoint else ""
+                suffix = f" and checkpoint {report.checkpoint.name}" if report.checkpoint else ""
                 self.stdout.write(
-                    f"audit trail intact: {report.events} events, {report.records} records verified{suffix} "
+                    f"audit trail intact: {report.events} events, {report.records} records, {report.rows} "
+                    f"signatures/assignments/links/attachments and {report.files} files verified{suffix} "
                     f"in {elapsed:.2f} s"
                 )
                 return

@@ -32,6 +32,11 @@ class Command(BaseCommand):
             stop.set()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        from qualitas.core.audit.checkpoints import write_at_start
+
+        # The audit trail's head, signed, outside the database (`qualitas audit verify` checks it).
+        if (written := write_at_start()) is not None:
+            self.stdout.write(f"Audit trail: {written}")
         self.stdout.write(self.style.SUCCESS(f"Qualitas worker running scheduled jobs every {interval:g} s"))
         self.stdout.flush()
         try:

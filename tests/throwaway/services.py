@@ -1,0 +1,12 @@
+from django.db import transaction
+
+from qualitas.core.permissions import authorize
+from qualitas.core.regulated import record_create
+from tests.throwaway.models import Suggestion
+
+
+@transaction.atomic
+def suggestion_create(*, actor, title: str, site=None) -> Suggestion:
+    if actor is not None:
+        authorize(actor, "suggestions", "create", site)
+    return record_create(actor, Suggestion(title=title, site=site), event="suggestions.suggestion_created")
