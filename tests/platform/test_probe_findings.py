@@ -349,3 +349,9 @@ def test_good_passphrases_and_the_demo_loader_still_work():
     accounts.user_create(actor=None, username="pwuser", password="correct-horse-battery-staple")
     load_organisation()
     assert accounts.User.objects.get(username="quality").check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_passphrase_sharing_letters_with_the_username_is_accepted():
+    user = accounts.user_create(actor=None, username="operator2", password="operator-passphrase-2026")
+    assert user.check_password("operator-passphrase-2026")

@@ -55,3 +55,17 @@ class DemoPasswordValidator:
 
     def get_help_text(self) -> str:
         return "Your password cannot be the published demo password."
+
+
+class ContainsUsernameValidator:
+    """Refuse a password that contains the username (`pwuser123456` for pwuser): Django's similarity
+    check lets a username plus a few digits through at its usual threshold, and a stricter threshold
+    would refuse good passphrases that merely share some letters with the username."""
+
+    def validate(self, password: str, user=None) -> None:
+        username = (getattr(user, "username", "") or "").lower()
+        if len(username) >= 3 and username in password.lower():
+            raise ValidationError("The password must not contain your username.", code="password_contains_username")
+
+    def get_help_text(self) -> str:
+        return "Your password must not contain your username."

@@ -130,11 +130,8 @@ PASSWORD_HASHERS = [
 if TESTING:
     PASSWORD_HASHERS = ["qualitas.config.hashers.TestArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
-    # 0.5 rather than Django's 0.7: "pwuser123456" for the user pwuser is refused.
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"max_similarity": 0.5},
-    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "qualitas.accounts.passwords.ContainsUsernameValidator"},  # "pwuser123456" for pwuser
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": env_int("QUALITAS_PASSWORD_MIN_LENGTH", 12)},
