@@ -1,7 +1,7 @@
 """API for the organisation (sites, departments, processes) and users (read)."""
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from qualitas.accounts import selectors, services
@@ -152,3 +152,22 @@ def me(request):
 @users_router.get("/users/{user_id}", response=UserOut, summary="Get a user")
 def get_user(request, user_id: PathId):
     return selectors.user_get(request.auth, user_id)
+
+
+class UnlockIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class UnlockOut(Schema):
+    username: str
+    locked: bool
+
+
+@users_router.post("/users/{user_id}/unlock", response=UnlockOut,
+                   summary="Lift the lockout after failed sign-ins or signatures (administrators; audited)")
+def unlock_user(request, user_id: PathId, payload: UnlockIn):
+    from qualitas.accounts import lockout
+
+    subject = selectors.user_get(request.auth, user_id)
+    services.user_unlock(actor=request.auth, user=subject, reason=payload.reason)
+    return {"username": subject.username, "locked": lockout.is_locked(subject)}

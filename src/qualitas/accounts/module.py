@@ -60,6 +60,7 @@ MODULE = ModuleSpec(
         "account.user_created",
         "account.user_deactivated",
         "account.user_reactivated",
+        "account.unlocked",
         "account.user_updated",
         "account.totp_enrolled",
         "account.totp_disabled",

@@ -99,6 +99,19 @@ def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User
 
 
 @transaction.atomic
+def user_unlock(*, actor: User, user: User, reason: str = "") -> int:
+    """Lift the lockout after failed sign-ins or signatures (P11-P): audited with the failures cleared."""
+    from qualitas.accounts import lockout
+
+    authorize(actor, "accounts", "administer")
+    failures = lockout.failures(user)
+    cleared = lockout.reset(user)
+    record(actor, "configure", "account.unlocked", record_type="accounts.user", record_id=user.pk,
+           record_label=user.username, changes={"failed attempts": [failures, 0]}, reason=(reason or "").strip())
+    return cleared
+
+
+@transaction.atomic
 def user_set_password(*, actor: User | None, user: User, password: str) -> User:
     if actor is not None and actor.pk != user.pk:
         authorize(actor, "accounts", "administer")

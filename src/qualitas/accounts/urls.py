@@ -36,6 +36,7 @@ administration_patterns = (
         path("users/<int:user_id>/", views_admin.user_detail, name="user"),
         path("users/<int:user_id>/deactivate/", views_admin.user_deactivate, name="user-deactivate"),
         path("users/<int:user_id>/reactivate/", views_admin.user_reactivate, name="user-reactivate"),
+        path("users/<int:user_id>/unlock/", views_admin.user_unlock, name="user-unlock"),
         path("users/<int:user_id>/roles/", views_admin.role_assign, name="role-assign"),
         path("users/<int:user_id>/roles/<int:assignment_id>/remove/", views_admin.role_unassign, name="role-unassign"),
         path("roles/", views_admin.role_list, name="roles"),

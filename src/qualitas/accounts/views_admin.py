@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from qualitas.accounts import selectors, services
+from qualitas.accounts import lockout, selectors, services
 from qualitas.accounts.forms import RoleAssignForm, UserCreateForm, UserEditForm
 from qualitas.accounts.views_org import _save
 from qualitas.core.permissions import ACTIONS, PERMISSION_MODULES, authorize
@@ -68,6 +68,7 @@ def user_detail(request, user_id: int):
             "assign_form": RoleAssignForm(),
             "assignments": subject.role_assignments.select_related("role", "site"),
             "tokens": selectors.token_list(request.user, subject),
+            "locked": lockout.is_locked(subject),
         },
     )
 
@@ -92,6 +93,16 @@ def user_reactivate(request, user_id: int):
     subject = selectors.user_get(request.user, user_id)
     services.user_reactivate(actor=request.user, user=subject)
     messages.success(request, f"{subject} is active again.")
+    return redirect("administration:user", subject.pk)
+
+
+@login_required
+@require_POST
+def user_unlock(request, user_id: int):
+    _admin(request)
+    subject = selectors.user_get(request.user, user_id)
+    services.user_unlock(actor=request.user, user=subject, reason=request.POST.get("reason", "")[:500])
+    messages.success(request, f"{subject} is unlocked: sign-in, signatures and API tokens work again.")
     return redirect("administration:user", subject.pk)
 
 

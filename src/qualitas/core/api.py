@@ -29,6 +29,13 @@ class BearerToken(HttpBearer):
         api_token = tokens.resolve(token)
         if api_token is None:
             return None
+        from qualitas.accounts import lockout
+
+        if lockout.is_locked(api_token.user):
+            raise PermissionDenied(
+                "This account is locked after too many failed attempts; its API tokens work again once an "
+                "administrator unlocks it."
+            )
         services.token_touch(api_token)
         from qualitas.core.audit.context import mark_api
 

@@ -38,23 +38,53 @@ def has_acknowledged_policy(user) -> bool:
     return PolicyAcknowledgement.objects.filter(user=user, policy_version=POLICY_VERSION).exists()
 
 
-@transaction.atomic
-def acknowledge_policy(*, actor, password: str) -> PolicyAcknowledgement:
-    if not actor.check_password(password or ""):
-        raise SignatureRefused({"password": "The password is not correct."})
-    ack, created = PolicyAcknowledgement.objects.get_or_create(
-        user=actor, policy_version=POLICY_VERSION, defaults={"acknowledged_at": timezone.now()}
-    )
-    if created:
+LOCKED = "This account is locked after too many failed attempts; an administrator can unlock it. Nothing was signed."
+
+
+def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_authentication: bool = False):
+    """Audit the refusal, count a wrong password or code toward the account's lockout, and raise."""
+    from qualitas.accounts import lockout
+
+    if failed_authentication:
+        lockout.count_failure(actor)
+    with transaction.atomic():
         record(
             actor,
-            "acknowledge",
-            "signature.policy_acknowledged",
-            record_type="accounts.user",
-            record_id=actor.pk,
-            record_label=actor.username,
-            changes={"signature policy": [None, f"version {POLICY_VERSION} acknowledged"]},
+            "sign-failure",
+            "signature.refused",
+            instance=instance,
+            record_type="" if instance is not None else "accounts.user",
+            record_id="" if instance is not None else actor.pk,
+            record_label="" if instance is not None else actor.username,
+            changes={"meaning": [None, meaning], "reason": [None, next(iter(problem.values()))]},
         )
+    raise SignatureRefused(problem)
+
+
+def acknowledge_policy(*, actor, password: str) -> PolicyAcknowledgement:
+    """The signature policy is accepted with the password, like a signature (P11-S): a wrong
+    password is audited and counts toward the lockout (outside the write's transaction, so the
+    refusal is kept); a locked account cannot accept it."""
+    from qualitas.accounts import lockout
+
+    if lockout.is_locked(actor):
+        _refuse(actor, {"password": LOCKED}, meaning="policy")
+    if not actor.check_password(password or ""):
+        _refuse(actor, {"password": "The password is not correct."}, meaning="policy", failed_authentication=True)
+    with transaction.atomic():
+        ack, created = PolicyAcknowledgement.objects.get_or_create(
+            user=actor, policy_version=POLICY_VERSION, defaults={"acknowledged_at": timezone.now()}
+        )
+        if created:
+            record(
+                actor,
+                "acknowledge",
+                "signature.policy_acknowledged",
+                record_type="accounts.user",
+                record_id=actor.pk,
+                record_label=actor.username,
+                changes={"signature policy": [None, f"version {POLICY_VERSION} acknowledged"]},
+            )
     return ack
 
 
@@ -67,9 +97,15 @@ def needs_otp(user) -> bool:
 
 
 def verify_signer(actor, credentials: Credentials | None, *, instance=None, meaning: str = "") -> None:
-    """Re-authenticate the signer (P11-S); log and refuse a wrong password or code."""
+    """Re-authenticate the signer (P11-S); log and refuse a wrong password or code, which counts
+    toward the account's lockout (the same as a failed sign-in); a locked account cannot sign."""
+    from qualitas.accounts import lockout
+
     problem = None
-    if credentials is None or not credentials.password:
+    failed_authentication = False
+    if lockout.is_locked(actor):
+        problem = {"password": LOCKED}
+    elif credentials is None or not credentials.password:
         problem = {"password": "Enter your password to sign."}
     elif not actor.is_active:
         problem = {"password": "This account is deactivated."}
@@ -77,23 +113,17 @@ def verify_signer(actor, credentials: Credentials | None, *, instance=None, mean
         problem = {"password": "Acknowledge the electronic signature policy (on your profile) before signing."}
     elif not actor.check_password(credentials.password):
         problem = {"password": "The password is not correct. Nothing was signed."}
+        failed_authentication = True
     else:
         device = _otp_device(actor)
         if device is not None:
             allowed = device.verify_is_allowed()[0]
             if not (allowed and credentials.otp and device.verify_token(credentials.otp.strip())):
                 problem = {"otp": "The authentication code is not valid. Nothing was signed."}
+                failed_authentication = True
     if problem is None:
         return
-    with transaction.atomic():
-        record(
-            actor,
-            "sign-failure",
-            "signature.refused",
-            instance=instance if instance is not None else None,
-            changes={"meaning": [None, meaning], "reason": [None, next(iter(problem.values()))]},
-        )
-    raise SignatureRefused(problem)
+    _refuse(actor, problem, instance=instance, meaning=meaning, failed_authentication=failed_authentication)
 
 
 def manifest_of(signature: Signature) -> str:

@@ -47,23 +47,26 @@ def _transactional(item) -> bool:
 
 
 def pytest_collection_modifyitems(items):
-    """Within each test module, run the tests of one demo layer one after the other (otherwise in
-    their written order), so each layer is loaded once per module rather than once per switch."""
+    """Run the tests of one demo layer one after the other across the whole session (tests that need
+    only the organisation first, in their written order), so each layer is loaded once per session
+    rather than once per module: loading every module's demo data takes seconds."""
 
     def layer(item):
         return demo_layers.key_for(getattr(item, "fixturenames", ()))
 
+    first_of_layer: dict = {}
     first_of_module: dict = {}
-    first_of_group: dict = {}
     for index, item in enumerate(items):
-        module = getattr(item, "module", None)
-        first_of_module.setdefault(module, index)
-        first_of_group.setdefault((module, layer(item)), index)
+        key = layer(item)
+        first_of_layer.setdefault(key, -1 if key is None else index)
+        first_of_module.setdefault(getattr(item, "module", None), index)
+    order = {id(item): index for index, item in enumerate(items)}
     items[:] = sorted(
         items,
         key=lambda item: (
+            first_of_layer[layer(item)],
             first_of_module[getattr(item, "module", None)],
-            first_of_group[(getattr(item, "module", None), layer(item))],
+            order[id(item)],
         ),
     )
 
