@@ -27,7 +27,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports --no-logo
+	$(BIN)/lint-imports --no-logo --no-cache
 	env -u QUALITAS_DATABASE_URL QUALITAS_DATA_DIR=$$(mktemp -d) $(BIN)/qualitas makemigrations --check --dry-run
 
 ## The whole suite on SQLite (browser tests excluded: `make e2e`).

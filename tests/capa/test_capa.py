@@ -291,7 +291,7 @@ def test_satisfaction_scores_are_bounded_and_hash_stably(people):
 def test_api_closing_requires_a_passed_check_and_a_signature(people, api_client):
     _, capa = _capa_in_verification(people)
     client = api_client.as_user(people["approver"])
-    refused = client.post(f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}})
+    refused = client.post(f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}, "version": capa.version})
     assert refused.status_code == 400 and "effectiveness" in refused.json()["message"]
     checker = api_client.as_user(people["quality"])
     bad = checker.post(
@@ -304,7 +304,8 @@ def test_api_closing_requires_a_passed_check_and_a_signature(people, api_client)
     )
     assert ok.status_code == 201, ok.content
     client = api_client.as_user(people["approver"])
-    closed = client.post(f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}})
+    capa.refresh_from_db()
+    closed = client.post(f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}, "version": capa.version})
     assert closed.status_code == 200, closed.content
     assert closed.json()["status"] == "closed"
     pdf = client.client.get(f"/api/v1/capas/{capa.pk}/8d.pdf", **client.headers)
@@ -338,7 +339,7 @@ def test_api_nonconformity_and_capa_round_trip(people, api_client):
     capa_id = capa.json()["id"]
     analysis_ = client.client.put(
         f"/api/v1/capas/{capa_id}/analysis",
-        {"why_chains": WHYS, "fishbone": FISHBONE, "root_causes": CAUSES},
+        {"why_chains": WHYS, "fishbone": FISHBONE, "root_causes": CAUSES, "version": capa.json()["version"]},
         content_type="application/json",
         **client.headers,
     )

@@ -64,7 +64,7 @@ def test_a_failed_effectiveness_check_still_reopens_the_capa(people):
 def test_the_generic_close_runs_the_module_guards_and_follow_ups(people, api_client):
     _, capa = _capa_in_verification(people)
     module = api_client.as_user(people["approver"]).post(
-        f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}}
+        f"/capas/{capa.pk}/close", {"signature": {"password": PASSWORD}, "version": capa.version}
     )
     generic = _step(api_client, people["approver"], capa, "close", password=PASSWORD)
     assert (module.status_code, generic.status_code) == (400, 400)

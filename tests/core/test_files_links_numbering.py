@@ -315,7 +315,7 @@ def test_link_removal_and_scheme_changes_through_the_api_and_panel(api_client, c
     numbering.ensure_scheme("test.api", "API-{seq:03d}", "organisation", reset="never")
     with transaction.atomic():
         numbering.next_number("test.api")  # the scheme's row is made with its first number
-    patch = {"pattern": "API-{seq:05d}", "reason": "longer numbers"}
+    patch = {"pattern": "API-{seq:05d}", "reason": "longer numbers", "version": 1}
     assert api.patch("/numbering/schemes/no.such.scheme", patch).status_code == 404
     assert api_client.as_user(employee).patch("/numbering/schemes/test.api", patch).status_code == 403
     response = api_client.as_user(quality_manager).patch("/numbering/schemes/test.api", patch)

@@ -343,11 +343,14 @@ def test_document_types_are_configured_with_a_default_route_and_audited(people, 
             "number_pattern": "WI-{seq:05d}",
             "default_reviewer_ids": [people["reviewer"].pk],
             "default_approver_ids": [people["approver"].pk],
+            "version": DocumentType.objects.get(code="WI").version,
         },
     )
     assert response.status_code == 200, response.content
-    assert api.patch("/document-types/WI", {"number_pattern": "no-seq"}).status_code == 400
-    assert api_client.as_user(people["employee"]).patch("/document-types/WI", {"active": False}).status_code == 403
+    version = response.json()["version"]
+    assert api.patch("/document-types/WI", {"number_pattern": "no-seq", "version": version}).status_code == 400
+    employee = api_client.as_user(people["employee"])
+    assert employee.patch("/document-types/WI", {"active": False, "version": version}).status_code == 403
     document = services.document_create(
         actor=people["author"], doc_type=DocumentType.objects.get(code="WI"), title="Routed", content="x"
     )

@@ -144,9 +144,11 @@ def test_corrections_through_the_api(rings, people, quality_api):
     assert response.status_code == 200 and response.json()["version"] == 2
     assert quality_api.patch(f"/measurements/{value.pk}", {"value": 1, "reason": "x", "version": 1}).status_code == 409
     subgroup = value.subgroup
-    excluded = quality_api.post(f"/subgroups/{subgroup.pk}/exclusion", {"excluded": True, "reason": "Setup part"})
+    excluded = quality_api.post(f"/subgroups/{subgroup.pk}/exclusion",
+                                {"excluded": True, "reason": "Setup part", "version": subgroup.version})
     assert excluded.status_code == 200 and excluded.json()["excluded"] is True
-    moved = quality_api.patch(f"/subgroups/{subgroup.pk}", {"lot": "L-77", "reason": "Wrong lot typed"})
+    moved = quality_api.patch(f"/subgroups/{subgroup.pk}",
+                              {"lot": "L-77", "reason": "Wrong lot typed", "version": excluded.json()["version"]})
     assert moved.json()["lot"] == "L-77"
     listed = quality_api.get(f"/characteristics/{rings.pk}/measurements").json()
     assert [s["subgroup"] for s in listed["items"]] == ["S001", "S002"]

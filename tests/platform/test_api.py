@@ -68,7 +68,7 @@ def test_quality_manager_creates_and_updates_a_site(api_client, quality_manager)
     response = api.post("/sites", {"code": "NEW", "name": "New site", "country": "Ireland"})
     assert response.status_code == 201, response.content
     site_id = response.json()["id"]
-    response = api.patch(f"/sites/{site_id}", {"name": "Renamed"})
+    response = api.patch(f"/sites/{site_id}", {"name": "Renamed", "version": response.json()["version"]})
     assert response.status_code == 200 and response.json()["name"] == "Renamed"
     assert api.get(f"/sites/{site_id}").json()["code"] == "NEW"
 

@@ -286,14 +286,15 @@ def test_null_for_a_site_address_is_a_422_naming_the_field(api_client, admin_use
     from qualitas.accounts.models import Department
 
     api = api_client.as_user(admin_user)
-    response = api.patch(f"/sites/{site.pk}", {"address": None})
+    response = api.patch(f"/sites/{site.pk}", {"address": None, "version": site.version})
     assert response.status_code == 422 and response.json()["errors"] == [{"field": "address", "message": NOT_NULL}]
     process = accounts.process_create(actor=admin_user, code="P-N", name="Null outputs")
-    response = api.patch(f"/processes/{process.pk}", {"outputs": None})
+    response = api.patch(f"/processes/{process.pk}", {"outputs": None, "version": process.version})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "outputs"
     # A field that can be cleared still takes null.
     department = accounts.department_create(actor=admin_user, code="D", name="D", site=other_site)
-    assert api.patch(f"/departments/{department.pk}", {"site_id": None}).status_code == 200
+    cleared = api.patch(f"/departments/{department.pk}", {"site_id": None, "version": department.version})
+    assert cleared.status_code == 200
     assert Department.objects.get(pk=department.pk).site_id is None
 
 
@@ -355,3 +356,34 @@ def test_good_passphrases_and_the_demo_loader_still_work():
 def test_a_passphrase_sharing_letters_with_the_username_is_accepted():
     user = accounts.user_create(actor=None, username="operator2", password="operator-passphrase-2026")
     assert user.check_password("operator-passphrase-2026")
+
+
+# --- Optimistic locking: every change names the version it was made on ---------------------------------
+
+
+def test_every_patch_and_step_body_of_a_versioned_record_requires_the_version():
+    """Walks the OpenAPI document: a PATCH/PUT body, or a step body, of a record with a version must
+    require `version` (a race without it silently lost one client's update)."""
+    from qualitas.config.urls import api
+
+    document = api.get_openapi_schema()
+    schemas = document["components"]["schemas"]
+    missing = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if not body or "$ref" not in body:
+                continue
+            schema = schemas[body["$ref"].rsplit("/", 1)[1]]
+            if "version" in schema.get("properties", {}) and "version" not in schema.get("required", []):
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_a_patch_without_the_version_is_a_422_and_changes_nothing(api_client, admin_user, site):
+    before = site.version
+    response = api_client.as_user(admin_user).patch(f"/sites/{site.pk}", {"name": "Lost update"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "version"
+    site.refresh_from_db()
+    assert site.version == before and site.name != "Lost update"

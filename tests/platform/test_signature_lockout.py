@@ -49,7 +49,7 @@ def test_guessing_the_signature_password_locks_the_account_everywhere(employee, 
 
 
 def test_wrong_passwords_on_a_signed_step_count_toward_the_lockout(employee):
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
     from qualitas.core.signatures import services as signing
 
     signing.acknowledge_policy(actor=employee, password=PASSWORD)
@@ -62,7 +62,7 @@ def test_wrong_passwords_on_a_signed_step_count_toward_the_lockout(employee):
 
 
 def test_only_administrators_unlock_and_the_page_offers_it(employee, admin_user, quality_manager):
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login(Client(), "emp1", "wrong-password")

@@ -86,6 +86,7 @@ def test_process_pages_and_edit_by_quality_manager(demo):
             "inputs": "",
             "outputs": "",
             "active": "on",
+            "version": process.version,  # the form's hidden field: a change names the version it was made on
         },
     )
     assert response.status_code == 302

@@ -166,7 +166,7 @@ class UnlockOut(Schema):
 @users_router.post("/users/{user_id}/unlock", response=UnlockOut,
                    summary="Lift the lockout after failed sign-ins or signatures (administrators; audited)")
 def unlock_user(request, user_id: PathId, payload: UnlockIn):
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     subject = selectors.user_get(request.auth, user_id)
     services.user_unlock(actor=request.auth, user=subject, reason=payload.reason)

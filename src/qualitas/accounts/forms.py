@@ -43,6 +43,7 @@ class VersionedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True  # a change names the version it was made on
         if self.instance.pk and self.instance.change_requires_reason():
             self.fields["reason"].required = True  # Annex 11 §9
         else:

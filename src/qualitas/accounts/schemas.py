@@ -27,7 +27,7 @@ class SiteIn(Schema):
 class SitePatch(PatchSchema):
     model = Site
 
-    version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -57,7 +57,7 @@ class DepartmentIn(Schema):
 class DepartmentPatch(PatchSchema):
     model = Department
 
-    version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -120,7 +120,7 @@ class ProcessIn(Schema):
 class ProcessPatch(PatchSchema):
     model = Process
 
-    version: int | None = Field(None, ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Reason for the change (required for approved records).")
     code: str | None = Field(None, min_length=1, max_length=20)
     name: str | None = Field(None, min_length=1, max_length=200)

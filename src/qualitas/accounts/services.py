@@ -101,7 +101,7 @@ def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User
 @transaction.atomic
 def user_unlock(*, actor: User, user: User, reason: str = "") -> int:
     """Lift the lockout after failed sign-ins or signatures (P11-P): audited with the failures cleared."""
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     authorize(actor, "accounts", "administer")
     failures = lockout.failures(user)

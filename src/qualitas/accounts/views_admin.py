@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from qualitas.accounts import lockout, selectors, services
+from qualitas.accounts import selectors, services
 from qualitas.accounts.forms import RoleAssignForm, UserCreateForm, UserEditForm
 from qualitas.accounts.views_org import _save
+from qualitas.core import lockout
 from qualitas.core.permissions import ACTIONS, PERMISSION_MODULES, authorize
 
 

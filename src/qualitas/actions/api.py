@@ -61,12 +61,12 @@ class ActionPatch(PatchSchema):
 
 
 class CompleteIn(Schema):
-    version: int | None = Field(None, ge=1)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     evidence: str = Field(..., min_length=1, max_length=20000)
 
 
 class ReasonIn(Schema):
-    version: int | None = Field(None, ge=1)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field(..., min_length=1, max_length=5000)
 
 

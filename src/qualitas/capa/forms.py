@@ -59,6 +59,7 @@ class NonconformityForm(StyledForm):
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _users()
+        self.fields["version"].required = editing  # a change names the version it was made on
         if not editing:
             del self.fields["reason"]
 
@@ -124,6 +125,7 @@ class CapaForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _users()
         self.fields["team"].queryset = _users()
+        self.fields["version"].required = editing
         if editing:
             for name in ("kind", "source", "site", "process"):
                 del self.fields[name]

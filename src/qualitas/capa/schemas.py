@@ -109,7 +109,7 @@ class NonconformityPatch(PatchSchema):
 
 
 class EvaluationIn(Schema):
-    version: int | None = Field(None, ge=1)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     capa_required: bool
     evaluation: str = Field(..., min_length=1, max_length=20000)
 
@@ -158,7 +158,7 @@ class RootCause(Schema):
 
 
 class AnalysisIn(PatchSchema):
-    version: int | None = Field(None, ge=1)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=5000)
     why_chains: list[WhyChain] | None = Field(None, max_length=10)
     fishbone: dict[str, list[str]] | None = None
@@ -266,7 +266,7 @@ class EffectivenessOut(Schema):
 
 
 class CloseIn(Schema):
-    version: int | None = Field(None, ge=1)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=5000)
     signature: SignatureIn
 

@@ -120,6 +120,7 @@ def severities(request):
     form = forms.SeverityForm(request.POST or None, initial=initial)
     if editing:
         form.fields["code"].disabled = True
+        form.fields["version"].required = True
     if request.method == "POST" and can_administer and form.is_valid():
         data = dict(form.cleaned_data)
         version, reason, code = data.pop("version"), data.pop("reason", ""), data.pop("code")

@@ -29,7 +29,7 @@ class BearerToken(HttpBearer):
         api_token = tokens.resolve(token)
         if api_token is None:
             return None
-        from qualitas.accounts import lockout
+        from qualitas.core import lockout
 
         if lockout.is_locked(api_token.user):
             raise PermissionDenied(

@@ -86,7 +86,8 @@ class PatchSchema(Schema):
     object (a bare string or list is a 422, not an empty change)."""
 
     model: ClassVar[type | None] = None  # the Django model the fields map to (`owner_id` -> `owner`)
-    nullable: ClassVar[frozenset[str]] = frozenset({"version"})  # null means "do not check the version"
+    # `version` is required: every change names the version it was made on (optimistic locking).
+    nullable: ClassVar[frozenset[str]] = frozenset()
 
     model_config = ConfigDict(json_schema_extra=lambda schema, cls: cls._drop_null_from_schema(schema))
 

@@ -35,6 +35,7 @@ class DocumentTypeForm(forms.ModelForm):
         self.fields["default_approvers"].queryset = eligible
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True  # a change names the version it was made on
             self.fields["code"].disabled = True
 
 

@@ -8,6 +8,7 @@ from qualitas.documents.models import Document, DocumentType, Revision
 
 class DocumentTypeOut(Schema):
     id: int
+    version: int
     code: str
     name: str
     revision_scheme: str
@@ -87,7 +88,7 @@ class DocumentIn(Schema):
 class DocumentPatch(PatchSchema):
     model = Document
 
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000)
     title: str | None = Field(None, min_length=1, max_length=300)
     keywords: str | None = Field(None, max_length=500)
@@ -98,7 +99,7 @@ class DocumentPatch(PatchSchema):
 class RevisionPatch(PatchSchema):
     model = Revision
 
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     change_summary: str | None = Field(None, max_length=5000)
     reason: str | None = Field(None, max_length=5000)
     content: str | None = Field(None, max_length=2_000_000)
@@ -191,7 +192,7 @@ class DocumentTypeIn(Schema):
 class DocumentTypePatch(PatchSchema):
     model = DocumentType
 
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000)
     name: str | None = Field(None, min_length=1, max_length=100)
     number_pattern: str | None = Field(None, max_length=100)

@@ -49,6 +49,7 @@ class CharacteristicForm(forms.ModelForm):
         self.fields["owner"].help_text = "Receives the out-of-control notifications. Defaults to you."
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True  # a change names the version it was made on
         else:
             del self.fields["reason"]
             del self.fields["active"]

@@ -74,7 +74,7 @@ class CharacteristicIn(Schema):
 class CharacteristicPatch(PatchSchema):
     model = Characteristic
 
-    version: Version | None = None
+    version: Version = Field(..., description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=2000, description="Required while control limits are frozen")
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
@@ -178,14 +178,14 @@ class MeasurementCorrectionIn(PatchSchema):
 
     value: Number
     reason: str = Field(..., min_length=1, max_length=2000)
-    version: Version | None = None
+    version: Version = Field(..., description="The version you edited; 409 if it changed since.")
 
 
 class SubgroupPatch(PatchSchema):
     model = Subgroup
 
     reason: str = Field(..., min_length=1, max_length=2000)
-    version: Version | None = None
+    version: Version = Field(..., description="The version you edited; 409 if it changed since.")
     taken_at: DateTime | None = None
     lot: Text100 | None = None
     count: int | None = Field(None, ge=0, le=10**9)
@@ -195,7 +195,7 @@ class SubgroupPatch(PatchSchema):
 class SubgroupExclusionIn(Schema):
     excluded: bool
     reason: str = Field(..., min_length=1, max_length=2000)
-    version: Version | None = None
+    version: Version = Field(..., description="The version you edited; 409 if it changed since.")
 
 
 class LimitsFreezeIn(Schema):

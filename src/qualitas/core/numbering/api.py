@@ -19,7 +19,7 @@ class SchemeOut(Schema):
 class SchemePatch(PatchSchema):
     pattern: str = Field(..., max_length=100)
     reason: str = Field(..., max_length=2000)
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
 
 
 @router.get("/numbering/schemes", response=list[SchemeOut], summary="Numbering schemes you administer")

@@ -43,7 +43,7 @@ LOCKED = "This account is locked after too many failed attempts; an administrato
 
 def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_authentication: bool = False):
     """Audit the refusal, count a wrong password or code toward the account's lockout, and raise."""
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     if failed_authentication:
         lockout.count_failure(actor)
@@ -65,7 +65,7 @@ def acknowledge_policy(*, actor, password: str) -> PolicyAcknowledgement:
     """The signature policy is accepted with the password, like a signature (P11-S): a wrong
     password is audited and counts toward the lockout (outside the write's transaction, so the
     refusal is kept); a locked account cannot accept it."""
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     if lockout.is_locked(actor):
         _refuse(actor, {"password": LOCKED}, meaning="policy")
@@ -99,7 +99,7 @@ def needs_otp(user) -> bool:
 def verify_signer(actor, credentials: Credentials | None, *, instance=None, meaning: str = "") -> None:
     """Re-authenticate the signer (P11-S); log and refuse a wrong password or code, which counts
     toward the account's lockout (the same as a failed sign-in); a locked account cannot sign."""
-    from qualitas.accounts import lockout
+    from qualitas.core import lockout
 
     problem = None
     failed_authentication = False
