@@ -261,3 +261,11 @@ def test_the_api_refuses_a_nonconformity_from_a_record_that_does_not_offer_one(a
     })
     assert response.status_code == 400 and "cannot be raised from a Suggestion" in response.json()["message"]
     assert not Nonconformity.objects.exists()
+
+
+def test_the_throwaway_module_is_in_the_generated_permission_matrix_and_query_count_check():
+    from tests.platform import test_permission_matrix, test_query_counts
+
+    assert "throwaway.suggestion" in test_permission_matrix.TYPES
+    assert "throwaway.suggestion" in test_query_counts.listed("page")
+    assert "throwaway.suggestion" in test_query_counts.listed("api")

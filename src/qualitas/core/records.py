@@ -25,6 +25,7 @@ class RecordType:
     list_url_name: str | None = None  # the HTML register of these records (a URL name taking no arguments)
     api_list: str | None = None  # the API list endpoint, relative to /api/v1 (e.g. "/capas")
     visible: Callable[[object], object] | None = None  # visible(actor) -> queryset of what the actor may see
+    factory: object = None  # reference to factory(*, actor, site) making one more record (for the test kit)
 
     def title(self, instance) -> str:
         return str(instance)
