@@ -269,3 +269,17 @@ def test_the_throwaway_module_is_in_the_generated_permission_matrix_and_query_co
     assert "throwaway.suggestion" in test_permission_matrix.TYPES
     assert "throwaway.suggestion" in test_query_counts.listed("page")
     assert "throwaway.suggestion" in test_query_counts.listed("api")
+
+
+def test_the_nonconformity_form_shows_the_source_the_record_s_module_declares(make_user, site):
+    from qualitas.measurements.services import characteristic_create
+
+    manager = make_user("quality-manager", username="qm-source")
+    characteristic = characteristic_create(actor=manager, name="Bore", chart_type="imr", subgroup_size=1,
+                                           site=site, lsl=1, usl=2)
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/quality/nonconformities/new/?raised_from=measurements.characteristic:{characteristic.pk}")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Set by the record this is raised from." in html
+    assert 'value="process_signal" selected' in html

@@ -15,8 +15,10 @@ from qualitas.actions.selectors import actions_of
 from qualitas.capa import analysis, exports, forms, selectors, services
 from qualitas.capa.models import nc_source_choices
 from qualitas.core.forms import form_errors
+from qualitas.core.modules import source_for
 from qualitas.core.permissions import has_perm, requires
 from qualitas.core.raising import raise_from, raised_from_param
+from qualitas.core.records import key_for
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.selectors import signatures_of
@@ -67,6 +69,15 @@ def nonconformity_list(request):
     )
 
 
+def _source_from(form, raised_from) -> None:
+    """A record whose module declares a source gives the new record that source: shown, not chosen."""
+    declared = source_for(key_for(raised_from)) if raised_from is not None else None
+    if declared is not None and "source" in form.fields:
+        form.fields["source"].initial = declared.key
+        form.fields["source"].disabled = True
+        form.fields["source"].help_text = "Set by the record this is raised from."
+
+
 @login_required
 @requires("capa", "create")
 def nonconformity_new(request):
@@ -87,6 +98,7 @@ def nonconformity_new(request):
     elif raised_from is not None:
         initial.update(site=getattr(raised_from, "site_id", None), process=getattr(raised_from, "process_id", None))
     form = forms.NonconformityForm(request.POST or None, initial=initial)
+    _source_from(form, raised_from)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
@@ -264,6 +276,7 @@ def capa_new(request):
             containment=ncs[0].containment,
         )
     form = forms.CapaForm(request.POST or None, initial=initial)
+    _source_from(form, raised_from)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
