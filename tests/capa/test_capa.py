@@ -45,19 +45,6 @@ CAUSES = [
 ]
 
 
-@pytest.fixture
-def people(db):
-    from qualitas.demo import load_organisation
-
-    load_organisation()
-    services.ensure_default_severities()
-    users = {u.username: u for u in User.objects.all()}
-    for name in ("reviewer", "approver", "author", "quality"):
-        if not signing.has_acknowledged_policy(users[name]):
-            signing.acknowledge_policy(actor=users[name], password=PASSWORD)
-    return users
-
-
 def _nc(people, **fields):
     data = {
         "title": "Bore diameter above tolerance",

@@ -17,21 +17,6 @@ from tests.capa.test_capa import PASSWORD, SIGN, _capa_in_verification, _nc
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(db):
-    from qualitas.accounts.models import User
-    from qualitas.core.signatures import services as signing
-    from qualitas.demo import load_organisation
-
-    load_organisation()
-    services.ensure_default_severities()
-    users = {u.username: u for u in User.objects.all()}
-    for name in ("reviewer", "approver", "author", "quality"):
-        if not signing.has_acknowledged_policy(users[name]):
-            signing.acknowledge_policy(actor=users[name], password=PASSWORD)
-    return users
-
-
 def _step(api_client, user, record, name, **payload):
     key = f"capa.{record._meta.model_name}"
     return api_client.as_user(user).post(

@@ -350,9 +350,16 @@ def test_worker_and_jobs_commands_in_a_real_process(tmp_path: Path):
     worker = subprocess.Popen([*qualitas, "worker", "--interval", "0.2"], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(3)
+        # Signal only once the worker says it runs (its SIGTERM handler is installed before that line),
+        # however long the start takes on a loaded machine.
+        started = []
+        for line in worker.stdout:
+            started.append(line)
+            if "running scheduled jobs" in line:
+                break
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=30)
+        out, err = worker.communicate(timeout=60)
+        out = "".join(started) + out
     finally:
         if worker.poll() is None:
             worker.kill()

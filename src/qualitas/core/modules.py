@@ -104,6 +104,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Panel:
+    """A tab on every record page (Related, Attachments, Signatures, History), loaded by htmx from the
+    URL named `url_name` with (record_type, record_id)."""
+
     key: str
     label: str
     url_name: str
@@ -222,16 +225,12 @@ def _wire(spec: ModuleSpec) -> None:
     from qualitas.core.audit import events
     from qualitas.core.jobs.registry import register_job
     from qualitas.core.numbering.services import ensure_scheme
-    from qualitas.core.registry import Module, RecordPanel, registry
+    from qualitas.core.registry import registry
 
     for permission in spec.permissions:
         permissions.register_permission_module(permission.key, permission.label, explicit=permission.explicit)
     for entry in spec.navigation:
-        registry.add_module(
-            Module(entry.key, entry.label, entry.url_name, icon=entry.icon, order=entry.order,
-                   permission_module=entry.permission, permission_action=entry.permission_action,
-                   section=entry.section)
-        )
+        registry.add_module(entry)
     for record_type in spec.record_types:
         records.register(
             records.RecordType(
@@ -262,7 +261,7 @@ def _wire(spec: ModuleSpec) -> None:
     for router in spec.api:
         registry.add_api_router("", resolve(router))
     for panel in spec.panels:
-        registry.add_record_panel(RecordPanel(panel.key, panel.label, panel.url_name, order=panel.order))
+        registry.add_record_panel(panel)
     for name, section in spec.export_sections:
         registry.add_export_section(name, resolve(section))
 

@@ -107,7 +107,7 @@ def modules_visible(user, modules: Iterable) -> list:
     return [
         module
         for module in modules
-        if module.permission_module is None or has_perm(user, module.permission_module, module.permission_action)
+        if module.permission is None or has_perm(user, module.permission, module.permission_action)
     ]
 
 

@@ -8,19 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-
-@dataclass(frozen=True)
-class Module:
-    """A navigation entry. `permission_module` is the key checked for "view" to show it."""
-
-    key: str
-    label: str
-    url_name: str
-    icon: str = "grid"
-    order: int = 100
-    permission_module: str | None = None
-    permission_action: str = "view"
-    section: str = "modules"  # "modules" or "admin"
+from qualitas.core.modules import Nav, Panel
 
 
 @dataclass(frozen=True)
@@ -46,35 +34,24 @@ class SearchHit:
     score: float = 0.0
 
 
-@dataclass(frozen=True)
-class RecordPanel:
-    """A tab on every record page (Related, Attachments, Signatures, History), loaded by htmx from
-    the URL named `url_name` with (record_type, record_id)."""
-
-    key: str
-    label: str
-    url_name: str
-    order: int = 100
-
-
 TaskProvider = Callable[[object], Iterable[TaskItem]]
 SearchProvider = Callable[[object, str, int], Iterable[SearchHit]]
 
 
 @dataclass
 class Registry:
-    modules: dict[str, Module] = field(default_factory=dict)
+    modules: dict[str, Nav] = field(default_factory=dict)  # navigation entries by key
     task_providers: dict[str, TaskProvider] = field(default_factory=dict)
     search_providers: dict[str, SearchProvider] = field(default_factory=dict)
     api_routers: list[tuple[str, object]] = field(default_factory=list)
-    record_panels: list[RecordPanel] = field(default_factory=list)
+    record_panels: list[Panel] = field(default_factory=list)
     # name -> function(instance, actor) returning JSON-safe data for the generic record export (P11-B)
     export_sections: dict[str, Callable[[object], object]] = field(default_factory=dict)
 
     def add_export_section(self, name: str, section: Callable[[object], object]) -> None:
         self.export_sections[name] = section
 
-    def add_record_panel(self, panel: RecordPanel) -> None:
+    def add_record_panel(self, panel: Panel) -> None:
         if all(existing.key != panel.key for existing in self.record_panels):
             self.record_panels.append(panel)
             self.record_panels.sort(key=lambda item: (item.order, item.key))
@@ -83,7 +60,7 @@ class Registry:
         if all(existing is not router for _, existing in self.api_routers):
             self.api_routers.append((prefix, router))
 
-    def add_module(self, module: Module) -> None:
+    def add_module(self, module: Nav) -> None:
         self.modules[module.key] = module
 
     def add_task_provider(self, name: str, provider: TaskProvider) -> None:
