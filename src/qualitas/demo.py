@@ -173,22 +173,23 @@ def load_organisation() -> None:
     from qualitas.standards.models import Clause
 
     sync_builtin_roles()
+    system = services.system_actor()
     sites = {}
     for code, name, address, country in SITES:
         sites[code] = Site.objects.filter(code=code).first() or services.site_create(
-            actor=None, code=code, name=name, address=address, country=country
+            actor=system, code=code, name=name, address=address, country=country
         )
     departments = {}
     for code, name, site_code in DEPARTMENTS:
         departments[(site_code, code)] = Department.objects.filter(site=sites[site_code], code=code).first() or (
-            services.department_create(actor=None, code=code, name=name, site=sites[site_code])
+            services.department_create(actor=system, code=code, name=name, site=sites[site_code])
         )
     users: dict[str, User] = {}
     for username, first, last, title, role, site_code, dept_code, _manager in PEOPLE:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = services.user_create(
-                actor=None,
+                actor=system,
                 username=username,
                 password=None,
                 first_name=first,
@@ -203,7 +204,7 @@ def load_organisation() -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         elif not RoleAssignment.objects.filter(user=user).exists():
-            services.role_assign(actor=None, user=user, role=role)
+            services.role_assign(actor=system, user=user, role=role)
         users[username] = user
     admin = users["admin"]
     for username, *_rest, manager in PEOPLE:
@@ -219,7 +220,7 @@ def load_organisation() -> None:
         if Process.objects.filter(code=code).exists():
             continue
         services.process_create(
-            actor=None,
+            actor=system,
             code=code,
             name=name,
             category=category,

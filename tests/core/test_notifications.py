@@ -16,6 +16,7 @@ from qualitas.core.audit.models import AuditEvent
 from qualitas.core.notifications import context_processors, selectors, services
 from qualitas.core.notifications.models import Notification, NotificationPreference
 from qualitas.core.notifications.services import notify
+from qualitas.core.testing.factories import system
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_no_email_without_an_address_or_when_switched_off(make_user, alice, djan
 def test_deactivated_users_are_not_notified(alice, django_capture_on_commit_callbacks):
     from qualitas.accounts.services import user_deactivate
 
-    user_deactivate(actor=None, user=alice, reason="Left")
+    user_deactivate(actor=system(), user=alice, reason="Left")
     alice.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         assert notify(alice, "Hello") is None

@@ -30,7 +30,7 @@ from qualitas.core.signatures import selectors as signature_selectors
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.models import Signature
 from qualitas.core.testing import factories
-from qualitas.core.testing.factories import PASSWORD
+from qualitas.core.testing.factories import PASSWORD, system
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_an_untouched_database_with_every_covered_kind_of_row_verifies(
     links.link_remove(actor=quality_manager, link=link, reason="Wrong record")
     attachment = factories.attachment(actor=quality_manager, instance=process)
     files.attachment_withdraw(actor=quality_manager, attachment=attachment, reason="Superseded")
-    assignment = accounts.role_assign(actor=None, user=employee, role="auditor")
+    assignment = accounts.role_assign(actor=system(), user=employee, role="auditor")
     accounts.role_unassign(actor=admin_user, assignment=assignment)
     code, out, err = run_verify()
     assert code == 0, err
@@ -168,7 +168,7 @@ def test_a_role_assignment_moved_to_another_role_or_deleted_is_named(employee):
 
 
 def test_a_role_assignment_put_back_after_its_audited_removal_is_named(admin_user, employee):
-    assignment = accounts.role_assign(actor=None, user=employee, role="auditor")
+    assignment = accounts.role_assign(actor=system(), user=employee, role="auditor")
     row = RoleAssignment.objects.filter(pk=assignment.pk).values("user_id", "role_id", "assigned_at").get()
     accounts.role_unassign(actor=admin_user, assignment=RoleAssignment.objects.get(pk=assignment.pk))
     sql(

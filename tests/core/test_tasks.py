@@ -18,13 +18,14 @@ from qualitas.core.notifications.models import Notification
 from qualitas.core.tasks import reminders, selectors
 from qualitas.core.tasks.models import Task
 from qualitas.core.tasks.services import task_cancel, task_complete, task_create, tasks_complete_for
+from qualitas.core.testing.factories import system
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def process(db):
-    return accounts.process_create(actor=None, code="P-1", name="Machining")
+    return accounts.process_create(actor=system(), code="P-1", name="Machining")
 
 
 def today():
@@ -80,14 +81,14 @@ def test_a_task_by_record_type_and_id_needs_a_record_the_actor_can_see(process, 
     with pytest.raises((Http404, PermissionDenied)):
         task_create(actor=outsider, assignee=employee, title="Act", instance=process, kind="action")
     with pytest.raises(ValidationError):
-        task_create(actor=None, assignee=employee, title="Act", record_type="accounts.process", record_id=999999,
+        task_create(actor=system(), assignee=employee, title="Act", record_type="accounts.process", record_id=999999,
                     kind="action")
     assert Task.objects.count() == 1
 
 
 def test_inactive_assignees_past_due_dates_and_unknown_kinds_are_refused(process, quality_manager, make_user):
     leaver = make_user("employee")
-    accounts.user_deactivate(actor=None, user=leaver, reason="Left the company")
+    accounts.user_deactivate(actor=system(), user=leaver, reason="Left the company")
     leaver.refresh_from_db()
     with pytest.raises(ValidationError, match="active users"):
         task_create(actor=quality_manager, assignee=leaver, title="Review", instance=process, kind="review")
@@ -101,14 +102,16 @@ def test_inactive_assignees_past_due_dates_and_unknown_kinds_are_refused(process
 
 
 def test_creation_with_a_key_is_idempotent_while_the_task_is_open(process, employee):
-    first = task_create(actor=None, assignee=employee, title="Acknowledge P-1", instance=process, kind="acknowledge",
+    first = task_create(actor=system(),
+            assignee=employee, title="Acknowledge P-1", instance=process, kind="acknowledge",
                         key=f"ack:process:{process.pk}:user:{employee.pk}")
-    again = task_create(actor=None, assignee=employee, title="Acknowledge P-1", instance=process, kind="acknowledge",
+    again = task_create(actor=system(),
+            assignee=employee, title="Acknowledge P-1", instance=process, kind="acknowledge",
                         key=f"ack:process:{process.pk}:user:{employee.pk}")
     assert again.pk == first.pk
     assert Task.objects.count() == 1 and Notification.objects.count() == 1 and len(events("task.created")) == 1
     tasks_complete_for(process, "acknowledge", employee, actor=employee)
-    later = task_create(actor=None, assignee=employee, title="Acknowledge P-1 rev B", instance=process,
+    later = task_create(actor=system(), assignee=employee, title="Acknowledge P-1 rev B", instance=process,
                         kind="acknowledge", key=f"ack:process:{process.pk}:user:{employee.pk}")
     assert later.pk != first.pk and Task.objects.filter(status="open").count() == 1
 
@@ -138,7 +141,7 @@ def test_the_assignee_completes_with_a_note_and_the_creator_hears_of_it(process,
 
 
 def test_only_the_assignee_or_a_module_administrator_completes(process, employee, make_user, quality_manager):
-    task = task_create(actor=None, assignee=employee, title="Act", instance=process, kind="action")
+    task = task_create(actor=system(), assignee=employee, title="Act", instance=process, kind="action")
     colleague = make_user("employee")
     with pytest.raises(PermissionDenied):
         task_complete(actor=colleague, task=task)
@@ -148,16 +151,16 @@ def test_only_the_assignee_or_a_module_administrator_completes(process, employee
 
 def test_approvals_close_only_when_the_module_records_the_step(process, employee, make_user):
     approver_b = make_user("employee")
-    task = task_create(actor=None, assignee=employee, title="Approve P-1", instance=process, kind="approve")
-    other = task_create(actor=None, assignee=approver_b, title="Approve P-1", instance=process, kind="approve")
-    review = task_create(actor=None, assignee=employee, title="Review P-1", instance=process, kind="review")
+    task = task_create(actor=system(), assignee=employee, title="Approve P-1", instance=process, kind="approve")
+    other = task_create(actor=system(), assignee=approver_b, title="Approve P-1", instance=process, kind="approve")
+    review = task_create(actor=system(), assignee=employee, title="Review P-1", instance=process, kind="review")
     assert not task.manual_completion
     with pytest.raises(ValidationError, match="step on the record"):
         task_complete(actor=employee, task=task)
     closed = tasks_complete_for(process, "approve", employee, actor=employee)
     assert [t.pk for t in closed] == [task.pk]
     assert Task.objects.get(pk=other.pk).status == "open" and Task.objects.get(pk=review.pk).status == "open"
-    assert tasks_complete_for(process, "approve") and Task.objects.get(pk=other.pk).status == "done"
+    assert tasks_complete_for(process, "approve", actor=system()) and Task.objects.get(pk=other.pk).status == "done"
     assert len(events("task.completed", process)) == 2
 
 
@@ -181,11 +184,11 @@ def test_cancel_needs_a_reason_and_the_right_person(process, quality_manager, em
 
 def test_my_tasks_are_mine_in_due_order_with_undated_last(process, employee, make_user):
     other = make_user("employee")
-    late = task_create(actor=None, assignee=employee, title="Late", instance=process, kind="action",
+    late = task_create(actor=system(), assignee=employee, title="Late", instance=process, kind="action",
                        due=today() + timedelta(days=9))
-    undated = task_create(actor=None, assignee=employee, title="Whenever", instance=process, kind="action")
-    soon = task_create(actor=None, assignee=employee, title="Soon", instance=process, kind="action", due=today())
-    task_create(actor=None, assignee=other, title="Not mine", instance=process, kind="action")
+    undated = task_create(actor=system(), assignee=employee, title="Whenever", instance=process, kind="action")
+    soon = task_create(actor=system(), assignee=employee, title="Soon", instance=process, kind="action", due=today())
+    task_create(actor=system(), assignee=other, title="Not mine", instance=process, kind="action")
     assert [t.title for t in selectors.my_tasks(employee)] == ["Soon", "Late", "Whenever"]
     task_complete(actor=employee, task=soon)
     assert [t.pk for t in selectors.my_tasks(employee)] == [late.pk, undated.pk]
@@ -194,10 +197,10 @@ def test_my_tasks_are_mine_in_due_order_with_undated_last(process, employee, mak
 
 
 def test_open_tasks_reach_the_dashboard_with_overdue_flags(process, employee):
-    task = task_create(actor=None, assignee=employee, title="Review the risk register", instance=process,
+    task = task_create(actor=system(), assignee=employee, title="Review the risk register", instance=process,
                        kind="review", due=today())
     backdate(task, due=today() - timedelta(days=3))
-    task_create(actor=None, assignee=employee, title="Calibrate", instance=process, kind="action",
+    task_create(actor=system(), assignee=employee, title="Calibrate", instance=process, kind="action",
                 due=today() + timedelta(days=3))
     items = list(selectors.open_task_items(employee))
     assert [(item.title, item.overdue, item.module, item.kind) for item in items] == [
@@ -210,10 +213,10 @@ def test_open_tasks_reach_the_dashboard_with_overdue_flags(process, employee):
 
 
 def test_the_tasks_page_lists_filters_and_highlights_overdue(process, employee):
-    overdue = task_create(actor=None, assignee=employee, title="Overdue one", instance=process, kind="review",
+    overdue = task_create(actor=system(), assignee=employee, title="Overdue one", instance=process, kind="review",
                           due=today())
     backdate(overdue, due=today() - timedelta(days=1))
-    done = task_create(actor=None, assignee=employee, title="Finished one", instance=process, kind="action")
+    done = task_create(actor=system(), assignee=employee, title="Finished one", instance=process, kind="action")
     task_complete(actor=employee, task=done, note="all good")
     client = signed_in(employee)
     page = client.get(reverse("tasks:list")).content.decode()
@@ -224,8 +227,8 @@ def test_the_tasks_page_lists_filters_and_highlights_overdue(process, employee):
 
 
 def test_completing_from_the_page_with_htmx_and_without(process, employee):
-    first = task_create(actor=None, assignee=employee, title="First", instance=process, kind="action")
-    second = task_create(actor=None, assignee=employee, title="Second", instance=process, kind="action")
+    first = task_create(actor=system(), assignee=employee, title="First", instance=process, kind="action")
+    second = task_create(actor=system(), assignee=employee, title="Second", instance=process, kind="action")
     client = signed_in(employee)
     response = client.post(reverse("tasks:complete", args=[first.pk]), {"note": "checked"}, HTTP_HX_REQUEST="true")
     row = response.content.decode()
@@ -239,7 +242,7 @@ def test_completing_from_the_page_with_htmx_and_without(process, employee):
 
 
 def test_someone_elses_task_is_not_found_and_completion_needs_post(process, employee, make_user):
-    task = task_create(actor=None, assignee=employee, title="Mine", instance=process, kind="action")
+    task = task_create(actor=system(), assignee=employee, title="Mine", instance=process, kind="action")
     stranger = signed_in(make_user("employee"))
     assert stranger.post(reverse("tasks:complete", args=[task.pk])).status_code == 404
     assert signed_in(employee).get(reverse("tasks:complete", args=[task.pk])).status_code == 405
@@ -247,7 +250,7 @@ def test_someone_elses_task_is_not_found_and_completion_needs_post(process, empl
 
 
 def test_the_page_shows_an_open_record_link_instead_of_done_for_approvals(process, employee):
-    task_create(actor=None, assignee=employee, title="Approve it", instance=process, kind="approve")
+    task_create(actor=system(), assignee=employee, title="Approve it", instance=process, kind="approve")
     page = signed_in(employee).get(reverse("tasks:list")).content.decode()
     assert "Open record" in page and 'name="note"' not in page
 
@@ -255,7 +258,7 @@ def test_the_page_shows_an_open_record_link_instead_of_done_for_approvals(proces
 def test_managers_see_their_teams_tasks(process, make_user):
     manager = make_user("employee", first_name="Mia", last_name="Manager")
     report = make_user("employee", manager=manager, first_name="Rob", last_name="Report")
-    task_create(actor=None, assignee=report, title="Team task", instance=process, kind="action")
+    task_create(actor=system(), assignee=report, title="Team task", instance=process, kind="action")
     client = signed_in(manager)
     assert "Team task" not in client.get(reverse("tasks:list")).content.decode()
     page = client.get(reverse("tasks:list"), {"view": "team"}).content.decode()
@@ -265,12 +268,12 @@ def test_managers_see_their_teams_tasks(process, make_user):
 def test_the_tasks_page_needs_a_constant_number_of_queries(process, employee, django_assert_max_num_queries):
     client = signed_in(employee)
     for n in range(3):
-        task_create(actor=None, assignee=employee, title=f"T{n}", instance=process, kind="action")
+        task_create(actor=system(), assignee=employee, title=f"T{n}", instance=process, kind="action")
     client.get(reverse("tasks:list"))
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("tasks:list"))
     for n in range(3, 15):
-        task_create(actor=None, assignee=employee, title=f"T{n}", instance=process, kind="action")
+        task_create(actor=system(), assignee=employee, title=f"T{n}", instance=process, kind="action")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("tasks:list"))
 
@@ -284,9 +287,9 @@ def test_the_tasks_page_needs_sign_in(client):
 
 
 def test_api_lists_my_tasks_and_completes_one(api_client, process, employee, make_user):
-    mine = task_create(actor=None, assignee=employee, title="API task", instance=process, kind="action",
+    mine = task_create(actor=system(), assignee=employee, title="API task", instance=process, kind="action",
                        due=today() + timedelta(days=1))
-    task_create(actor=None, assignee=make_user("employee"), title="Theirs", instance=process, kind="action")
+    task_create(actor=system(), assignee=make_user("employee"), title="Theirs", instance=process, kind="action")
     api = api_client.as_user(employee)
     body = api.get("/tasks").json()
     assert body["count"] == 1
@@ -305,8 +308,9 @@ def test_api_lists_my_tasks_and_completes_one(api_client, process, employee, mak
 
 
 def test_api_hides_other_peoples_tasks_and_refuses_approvals(api_client, process, employee, make_user):
-    theirs = task_create(actor=None, assignee=make_user("employee"), title="Theirs", instance=process, kind="action")
-    approval = task_create(actor=None, assignee=employee, title="Approve", instance=process, kind="approve")
+    theirs = task_create(actor=system(),
+            assignee=make_user("employee"), title="Theirs", instance=process, kind="action")
+    approval = task_create(actor=system(), assignee=employee, title="Approve", instance=process, kind="approve")
     api = api_client.as_user(employee)
     assert api.post(f"/tasks/{theirs.pk}/complete").status_code == 404
     response = api.post(f"/tasks/{approval.pk}/complete")
@@ -324,11 +328,11 @@ def test_api_needs_authentication(client):
 
 def test_a_reminder_goes_out_before_the_due_date_once(process, employee, monkeypatch):
     monkeypatch.setenv("QUALITAS_REMINDER_DAYS", "2")
-    due_soon = backdate(task_create(actor=None, assignee=employee, title="Soon", instance=process, kind="review",
+    due_soon = backdate(task_create(actor=system(), assignee=employee, title="Soon", instance=process, kind="review",
                                     due=today() + timedelta(days=2)))
-    later = backdate(task_create(actor=None, assignee=employee, title="Later", instance=process, kind="review",
+    later = backdate(task_create(actor=system(), assignee=employee, title="Later", instance=process, kind="review",
                                  due=today() + timedelta(days=3)))
-    fresh = task_create(actor=None, assignee=employee, title="Assigned today", instance=process, kind="review",
+    fresh = task_create(actor=system(), assignee=employee, title="Assigned today", instance=process, kind="review",
                         due=today() + timedelta(days=1))
     Notification.objects.all().delete()
 
@@ -347,7 +351,7 @@ def test_a_reminder_goes_out_before_the_due_date_once(process, employee, monkeyp
 
 
 def test_no_reminder_for_closed_tasks(process, employee):
-    task = backdate(task_create(actor=None, assignee=employee, title="Done early", instance=process, kind="action",
+    task = backdate(task_create(actor=system(), assignee=employee, title="Done early", instance=process, kind="action",
                                 due=today() + timedelta(days=1)))
     task_complete(actor=employee, task=task)
     assert reminders.task_remind(task_id=task.pk) is False
@@ -358,7 +362,7 @@ def test_no_reminder_for_closed_tasks(process, employee):
 def test_an_overdue_task_is_escalated_to_the_manager_once_and_audited(process, make_user):
     manager = make_user("employee", first_name="Mia", last_name="Manager", email="mia@example.com")
     assignee = make_user("employee", first_name="Rob", last_name="Report", manager=manager)
-    task = backdate(task_create(actor=None, assignee=assignee, title="Review P-1", instance=process, kind="review",
+    task = backdate(task_create(actor=system(), assignee=assignee, title="Review P-1", instance=process, kind="review",
                                 due=today()), due=today() - timedelta(days=1))
     Notification.objects.all().delete()
 
@@ -384,9 +388,9 @@ def test_without_a_manager_escalation_goes_to_module_administrators(process, emp
                                                                     make_user):
     inactive_manager = make_user("employee")
     assignee = make_user("employee", manager=inactive_manager)
-    accounts.user_deactivate(actor=None, user=inactive_manager, reason="Left")
+    accounts.user_deactivate(actor=system(), user=inactive_manager, reason="Left")
     for user in (employee, assignee):
-        backdate(task_create(actor=None, assignee=user, title=f"Task of {user.username}", instance=process,
+        backdate(task_create(actor=system(), assignee=user, title=f"Task of {user.username}", instance=process,
                              kind="review", due=today()), due=today() - timedelta(days=2))
     Notification.objects.all().delete()
     reminders.send_reminders_and_escalations()
@@ -395,7 +399,7 @@ def test_without_a_manager_escalation_goes_to_module_administrators(process, emp
     assert {quality_manager.username, admin_user.username} <= escalated_to
     assert employee.username not in escalated_to
     assert Notification.objects.filter(kind="escalation").count() == 2 * len(escalated_to)
-    standalone = backdate(task_create(actor=None, assignee=employee, title="No record", kind="action", due=today()),
+    standalone = backdate(task_create(actor=system(), assignee=employee, title="No record", kind="action", due=today()),
                           due=today() - timedelta(days=1))
     reminders.task_escalate(task_id=standalone.pk)
     # A task without a record falls back to the system administrators ("administer" on accounts).

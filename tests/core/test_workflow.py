@@ -17,6 +17,7 @@ from qualitas.core.audit.models import AuditEvent
 from qualitas.core.regulated import StaleVersion, record_create
 from qualitas.core.signatures import selectors as signature_selectors
 from qualitas.core.signatures import services as signing
+from qualitas.core.testing.factories import system
 from qualitas.core.workflow import engine
 from qualitas.core.workflow.engine import State, Transition, TransitionRefused, Workflow
 from tests.conftest import PASSWORD
@@ -33,10 +34,11 @@ def sample_roles(db):
     from qualitas.accounts.services import role_create
 
     role_create(
-        actor=None, code="sample-author", name="Sample author", permissions={"sample": ["view", "edit"]}, builtin=True
+        actor=system(),
+                code="sample-author", name="Sample author", permissions={"sample": ["view", "edit"]}, builtin=True
     )
     role_create(
-        actor=None,
+        actor=system(),
         code="sample-approver",
         name="Sample approver",
         permissions={"sample": ["view", "edit", "approve"]},
@@ -275,11 +277,11 @@ class WorkflowMachine(RuleBasedStateMachine):
             ("sm-approver", {"sample": ["view", "edit", "approve"]}),
         ):
             if not Role.objects.filter(code=code).exists():
-                accounts.role_create(actor=None, code=code, name=code, permissions=rights, builtin=True)
+                accounts.role_create(actor=system(), code=code, name=code, permissions=rights, builtin=True)
         self.users = []
         for name, role in (("sm-a", "sm-author"), ("sm-b", "sm-approver"), ("sm-c", "sm-approver")):
             user = User.objects.filter(username=name).first() or accounts.user_create(
-                actor=None, username=name, password=PASSWORD, roles=[role]
+                actor=system(), username=name, password=PASSWORD, roles=[role]
             )
             if not signing.has_acknowledged_policy(user):
                 signing.acknowledge_policy(actor=user, password=PASSWORD)
@@ -345,4 +347,4 @@ def test_random_walks_never_reach_a_forbidden_state(db):
 def test_the_system_performs_only_steps_marked_for_it(author):
     record = new_record(author)
     with pytest.raises(TransitionRefused, match="performed by a person"):
-        engine.perform(actor=None, instance=record, transition="submit")
+        engine.perform(actor=system(), instance=record, transition="submit")

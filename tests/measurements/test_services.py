@@ -20,6 +20,7 @@ from qualitas.core.notifications.models import Notification
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures.selectors import signatures_of
 from qualitas.core.signatures.services import Credentials, SignatureRefused
+from qualitas.core.testing.factories import system
 from qualitas.measurements import charting, reports, services
 from qualitas.measurements.models import ControlLimits, Measurement, SignalEvent, Subgroup
 from qualitas.measurements.services import SubgroupEntry
@@ -346,7 +347,7 @@ def test_users_see_only_characteristics_of_their_sites(rings, people, make_user,
     local = make_user("quality-manager", site=other_site)
     assert list(selectors.characteristic_list(local)) == []
     assert list(selectors.characteristic_list(people["quality"])) == [rings]
-    accounts.role_assign(actor=None, user=local, role="quality-manager", site=rings.site)
+    accounts.role_assign(actor=system(), user=local, role="quality-manager", site=rings.site)
     from qualitas.core.permissions import clear_cache
 
     clear_cache(local)

@@ -7,6 +7,7 @@ from django.test import Client
 
 from qualitas.accounts import services
 from qualitas.accounts.models import Process, Site
+from qualitas.core.testing.factories import system
 
 pytestmark = pytest.mark.django_db
 
@@ -30,15 +31,15 @@ def test_unknown_bearer_token_gets_401(client, employee):
 
 
 def test_revoked_token_stops_working(employee):
-    api_token, plain = services.token_create(actor=None, user=employee, name="t")
+    api_token, plain = services.token_create(actor=system(), user=employee, name="t")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
     assert Client().get("/api/v1/users/me", **headers).status_code == 200
-    services.token_revoke(actor=None, api_token=api_token)
+    services.token_revoke(actor=system(), api_token=api_token)
     assert Client().get("/api/v1/users/me", **headers).status_code == 401
 
 
 def test_tokens_are_stored_hashed(employee):
-    api_token, plain = services.token_create(actor=None, user=employee)
+    api_token, plain = services.token_create(actor=system(), user=employee)
     api_token.refresh_from_db()
     assert plain not in (api_token.key_hash, api_token.prefix)
     assert len(api_token.key_hash) == 64
@@ -117,8 +118,8 @@ def test_process_with_unknown_owner_is_refused_and_nothing_is_written(api_client
 
 
 def test_site_scoped_role_sees_only_its_site(api_client, make_user, site, other_site):
-    services.department_create(actor=None, code="A", name="A", site=site)
-    services.department_create(actor=None, code="B", name="B", site=other_site)
+    services.department_create(actor=system(), code="A", name="A", site=site)
+    services.department_create(actor=system(), code="B", name="B", site=other_site)
     scoped = make_user("quality-manager", username="scoped", site=site)
     api = api_client.as_user(scoped)
     assert [d["code"] for d in api.get("/departments").json()["items"]] == ["A"]

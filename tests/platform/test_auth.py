@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qualitas.accounts import services
 from qualitas.accounts.middleware import LOGIN_AT
+from qualitas.core.testing.factories import system
 from tests.conftest import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_weak_passwords_are_refused(db):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.user_create(actor=None, username="weak", password="password")
+        services.user_create(actor=system(), username="weak", password="password")
 
 
 def test_security_headers_are_sent(client):

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from qualitas.accounts import services as accounts
 from qualitas.core.api_types import NOT_AN_OBJECT, NOT_NULL, PatchSchema
+from qualitas.core.testing.factories import system
 from tests.conftest import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
@@ -313,10 +314,10 @@ def test_null_for_a_site_address_is_a_422_naming_the_field(api_client, admin_use
 )
 def test_weak_passwords_are_refused_on_create_and_change(make_user, username, password):
     with pytest.raises(ValidationError):
-        accounts.user_create(actor=None, username=username, password=password)
+        accounts.user_create(actor=system(), username=username, password=password)
     user = make_user(username=f"{username}2")
     with pytest.raises(ValidationError):
-        accounts.user_set_password(actor=None, user=user, password=password)
+        accounts.user_set_password(actor=system(), user=user, password=password)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
@@ -326,9 +327,9 @@ def test_the_demo_password_is_refused_unless_in_demo_mode(make_user):
 
     user = make_user()
     with pytest.raises(ValidationError, match="demo password"):
-        accounts.user_set_password(actor=None, user=user, password=DEMO_PASSWORD)
+        accounts.user_set_password(actor=system(), user=user, password=DEMO_PASSWORD)
     with override_settings(DEMO_MODE=True):
-        accounts.user_set_password(actor=None, user=user, password=DEMO_PASSWORD)
+        accounts.user_set_password(actor=system(), user=user, password=DEMO_PASSWORD)
     assert user.check_password(DEMO_PASSWORD)
 
 
@@ -347,14 +348,14 @@ def test_the_profile_password_change_runs_the_validators(client, make_user):
 def test_good_passphrases_and_the_demo_loader_still_work():
     from qualitas.demo import DEMO_PASSWORD, load_organisation
 
-    accounts.user_create(actor=None, username="pwuser", password="correct-horse-battery-staple")
+    accounts.user_create(actor=system(), username="pwuser", password="correct-horse-battery-staple")
     load_organisation()
     assert accounts.User.objects.get(username="quality").check_password(DEMO_PASSWORD)
 
 
 @pytest.mark.django_db
 def test_a_passphrase_sharing_letters_with_the_username_is_accepted():
-    user = accounts.user_create(actor=None, username="operator2", password="operator-passphrase-2026")
+    user = accounts.user_create(actor=system(), username="operator2", password="operator-passphrase-2026")
     assert user.check_password("operator-passphrase-2026")
 
 

@@ -365,3 +365,10 @@ def test_to_dict_is_json_ready():
 def test_bad_input(values, options, message):
     with pytest.raises(StatsInputError, match=message):
         cap.capability(values, **options)
+
+
+def test_a_huge_index_from_a_near_zero_sigma_still_gets_finite_intervals():
+    # Found by schemathesis: sigma 1e-193 made Cpk² overflow (a 500 on /api/v1/stats/capability).
+    result = cap.capability([1.8072592804097125e-193, 0.0, 0.0, 1e-193], usl=720146996588.3406)
+    low, high = result.ci["cpk"]
+    assert math.isfinite(low) and math.isfinite(high) and low < high

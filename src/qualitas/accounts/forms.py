@@ -64,7 +64,7 @@ class DepartmentForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = User.objects.filter(is_active=True)
+        self.fields["manager"].queryset = User.objects.people()
 
 
 class ProcessForm(VersionedModelForm):
@@ -98,7 +98,7 @@ class ProcessForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True)
+        self.fields["owner"].queryset = User.objects.people()
 
 
 class UserCreateForm(forms.Form):
@@ -109,7 +109,7 @@ class UserCreateForm(forms.Form):
     job_title = forms.CharField(max_length=150, required=False)
     site = forms.ModelChoiceField(queryset=Site.objects.filter(active=True), required=False)
     department = forms.ModelChoiceField(queryset=Department.objects.filter(active=True), required=False)
-    manager = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    manager = forms.ModelChoiceField(queryset=User.objects.people(), required=False)
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 12 characters; not a common password.",
@@ -128,7 +128,7 @@ class UserEditForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = User.objects.filter(is_active=True).exclude(pk=self.instance.pk)
+        self.fields["manager"].queryset = User.objects.people().exclude(pk=self.instance.pk)
 
 
 class RoleAssignForm(forms.Form):

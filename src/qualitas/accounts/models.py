@@ -8,9 +8,15 @@ from django.db.models.functions import Lower
 
 from qualitas.core.regulated import RegulatedModel
 
+# The account jobs, imports, the demo loader and migrations act as (`accounts.services.system_actor`).
+# It has no usable password, no roles and no tokens, so nobody can sign in as it.
+SYSTEM_USERNAME = "system"
+
 
 class QualitasUserManager(UserManager):
-    pass
+    def people(self):
+        """Active accounts of people: what may be chosen as an owner, assignee, reviewer or manager."""
+        return self.filter(is_active=True).exclude(username__iexact=SYSTEM_USERNAME)
 
 
 class User(RegulatedModel, AbstractUser):
@@ -40,6 +46,11 @@ class User(RegulatedModel, AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def is_system(self) -> bool:
+        """The system account: every right, and no way to sign in with it."""
+        return self.username == SYSTEM_USERNAME and not self.has_usable_password()
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Users are deactivated, never deleted (21 CFR 11.100(a)).")

@@ -55,6 +55,7 @@ MODULE = ModuleSpec(
         "account.role_created",
         "account.role_removed",
         "account.role_synced",
+        "account.system_created",
         "account.role_updated",
         "account.token_created",
         "account.token_revoked",

@@ -80,20 +80,23 @@ def sync_builtin_roles() -> list[str]:
     """Create missing built-in roles and update unchanged ones to the installed modules' grants.
     Returns one line per role it created, updated or left alone (for `migrate` to print)."""
     from qualitas.accounts.models import Role
-    from qualitas.accounts.services import role_create, role_sync_defaults
+    from qualitas.accounts.services import role_create, role_sync_defaults, system_actor
 
     report = []
+    system = None
     for spec in BUILTIN_ROLES:
         wanted = builtin_permissions(spec["code"])
         role = Role.objects.filter(code=spec["code"]).first()
+        if role is None or (role.builtin and not _same(role.defaults, wanted)):
+            system = system or system_actor()
         if role is None:
-            role_create(actor=None, code=spec["code"], name=spec["name"], description=spec["description"],
+            role_create(actor=system, code=spec["code"], name=spec["name"], description=spec["description"],
                         permissions=wanted, builtin=True)
             report.append(f"Created built-in role {spec['name']}.")
         elif not role.builtin or _same(role.defaults, wanted):
             continue
         elif role.defaults is None or _same(role.permissions, role.defaults):
-            role_sync_defaults(role=role, permissions=wanted)
+            role_sync_defaults(actor=system, role=role, permissions=wanted)
             report.append(f"Updated built-in role {role.name} to the installed modules' default grants.")
         else:
             report.append(

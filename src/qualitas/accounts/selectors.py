@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from qualitas.accounts.models import ApiToken, Department, Process, Role, RoleAssignment, Site, User
+from qualitas.accounts.models import SYSTEM_USERNAME, ApiToken, Department, Process, Role, RoleAssignment, Site, User
 from qualitas.core.permissions import authorize, visible_to
 
 
@@ -51,8 +51,8 @@ def user_list(actor: User, *, include_inactive: bool = False, query: str = "") -
     """Colleagues are visible to everyone signed in (to pick an owner or a reviewer); account
     administration details are limited to administrators in the views."""
     queryset = User.objects.select_related("department", "site", "manager")
-    if not include_inactive:
-        queryset = queryset.filter(is_active=True)
+    if not include_inactive:  # the colleagues to pick from; the administrators' list shows every account
+        queryset = queryset.filter(is_active=True).exclude(username__iexact=SYSTEM_USERNAME)
     if query:
         from django.db.models import Q
 

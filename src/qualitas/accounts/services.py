@@ -6,13 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qualitas.accounts import tokens
-from qualitas.accounts.models import ApiToken, Department, Process, Role, RoleAssignment, Site, User
+from qualitas.accounts.models import (
+    SYSTEM_USERNAME,
+    ApiToken,
+    Department,
+    Process,
+    Role,
+    RoleAssignment,
+    Site,
+    User,
+)
 from qualitas.core.audit import covered
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import ACTIONS, PERMISSION_MODULES, authorize, clear_cache
@@ -27,17 +36,52 @@ def _check_fields(fields: dict, allowed) -> None:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
 
 
+# --- The system account ------------------------------------------------------------------------------
+
+
+def system_actor() -> User:
+    """The account jobs, imports, migrations and the demo loader act as: a user row that cannot sign
+    in, hold roles or tokens, or sign, and that every permission check lets through. Created (and
+    audited) on first use."""
+    user = User.objects.filter(username__iexact=SYSTEM_USERNAME).first()
+    if user is None:
+        user = _system_create()
+    if not user.is_system:
+        raise ImproperlyConfigured(
+            f"The username {SYSTEM_USERNAME!r} is reserved for the system account, but a person's account "
+            "has it: rename that account (qualitas shell) and run the command again.")
+    return user
+
+
+def _system_create() -> User:
+    user = User(username=SYSTEM_USERNAME, first_name="System", job_title="Qualitas (automatic steps)")
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            # The only event without an actor: the one that creates the actor.
+            return record_create(None, user, event="account.system_created")
+    except IntegrityError:  # another process created it first
+        return User.objects.get(username__iexact=SYSTEM_USERNAME)
+
+
+def _not_system(user: User) -> None:
+    if user.is_system:
+        raise ValidationError("The system account is maintained by Qualitas: it cannot sign in, hold roles "
+                              "or tokens, or be changed.")
+
+
 # --- Users ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def user_create(*, actor: User | None, username: str, password: str | None = None, roles=(), **fields) -> User:
-    """Create an account. `actor` None means the system (installation, demo loader)."""
-    if actor is not None:
-        authorize(actor, "accounts", "administer")
+def user_create(*, actor: User, username: str, password: str | None = None, roles=(), **fields) -> User:
+    """Create an account (by an administrator, or the system when installing or loading the demo)."""
+    authorize(actor, "accounts", "administer")
     username = (username or "").strip()
     if not username:
         raise ValidationError({"username": "A username is required."})
+    if username.lower() == SYSTEM_USERNAME:
+        raise ValidationError({"username": f"The username {SYSTEM_USERNAME!r} is reserved for the system account."})
     if User.objects.filter(username__iexact=username).exists():
         # Deactivated accounts keep their username forever (P11-U).
         raise ValidationError({"username": f"The username {username!r} is taken or was used before."})
@@ -58,6 +102,7 @@ def user_create(*, actor: User | None, username: str, password: str | None = Non
 def user_update(*, actor: User, user: User, version: int | None = None, reason: str = "", **fields) -> User:
     if actor.pk != user.pk:
         authorize(actor, "accounts", "administer")
+    _not_system(user)
     _check_fields(fields, USER_FIELDS)
     manager = fields.get("manager")
     if manager is not None and getattr(manager, "pk", manager) == user.pk:
@@ -68,12 +113,12 @@ def user_update(*, actor: User, user: User, version: int | None = None, reason: 
 
 
 @transaction.atomic
-def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+def user_deactivate(*, actor: User, user: User, reason: str = "") -> User:
     """Disable the account at once: sessions stop authenticating and API tokens stop working."""
-    if actor is not None:
-        authorize(actor, "accounts", "administer")
-        if actor.pk == user.pk:
-            raise ValidationError("You cannot deactivate your own account.")
+    authorize(actor, "accounts", "administer")
+    if actor.pk == user.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    _not_system(user)
     user = record_update(
         actor,
         user,
@@ -86,9 +131,9 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User:
-    if actor is not None:
-        authorize(actor, "accounts", "administer")
+def user_reactivate(*, actor: User, user: User, reason: str = "") -> User:
+    authorize(actor, "accounts", "administer")
+    _not_system(user)
     return record_update(
         actor,
         user,
@@ -112,9 +157,10 @@ def user_unlock(*, actor: User, user: User, reason: str = "") -> int:
 
 
 @transaction.atomic
-def user_set_password(*, actor: User | None, user: User, password: str) -> User:
-    if actor is not None and actor.pk != user.pk:
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    if actor.pk != user.pk:
         authorize(actor, "accounts", "administer")
+    _not_system(user)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -162,10 +208,9 @@ def validate_permissions(permissions, allow_unknown: bool = False) -> dict:
 
 @transaction.atomic
 def role_create(
-    *, actor: User | None, code: str, name: str, permissions: dict, description: str = "", builtin: bool = False
+    *, actor: User, code: str, name: str, permissions: dict, description: str = "", builtin: bool = False
 ) -> Role:
-    if actor is not None:
-        authorize(actor, "accounts", "administer")
+    authorize(actor, "accounts", "administer")
     # Built-in roles may name modules that are not installed yet; they apply once the module is.
     role = Role(
         code=code,
@@ -180,13 +225,14 @@ def role_create(
 
 
 @transaction.atomic
-def role_sync_defaults(*, role: Role, permissions: dict) -> Role:
+def role_sync_defaults(*, actor: User, role: Role, permissions: dict) -> Role:
     """Bring an unchanged built-in role to the installed modules' default grants (run by `migrate`)."""
+    authorize(actor, "accounts", "administer")
     clean = validate_permissions(permissions)
     role.defaults = clean
     Role.objects.filter(pk=role.pk).update(defaults=clean)
     return record_update(
-        None, role, event="account.role_synced", changes={"permissions": clean},
+        actor, role, event="account.role_synced", changes={"permissions": clean},
         reason="Default grants of the installed modules", require_reason=False,
     )
 
@@ -210,9 +256,9 @@ def _roles_of(user: User) -> list[str]:
 
 
 @transaction.atomic
-def role_assign(*, actor: User | None, user: User, role: Role | str, site: Site | None = None) -> RoleAssignment:
-    if actor is not None:
-        authorize(actor, "accounts", "administer")
+def role_assign(*, actor: User, user: User, role: Role | str, site: Site | None = None) -> RoleAssignment:
+    authorize(actor, "accounts", "administer")
+    _not_system(user)
     if isinstance(role, str):
         role = Role.objects.get(code=role)
     before = _roles_of(user)
@@ -258,11 +304,12 @@ def role_unassign(*, actor: User, assignment: RoleAssignment) -> None:
 
 @transaction.atomic
 def token_create(
-    *, actor: User | None, user: User, name: str = "", expires_at: datetime | None = None
+    *, actor: User, user: User, name: str = "", expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a token; the plain value is returned once and never stored."""
-    if actor is not None and actor.pk != user.pk:
+    if actor.pk != user.pk:
         authorize(actor, "accounts", "administer")
+    _not_system(user)
     if not user.is_active:
         raise ValidationError("Tokens cannot be issued to a deactivated user.")
     plain, prefix, key_hash = tokens.generate()
@@ -282,8 +329,8 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, actor: User | None, api_token: ApiToken) -> ApiToken:
-    if actor is not None and actor.pk != api_token.user_id:
+def token_revoke(*, actor: User, api_token: ApiToken) -> ApiToken:
+    if actor.pk != api_token.user_id:
         authorize(actor, "accounts", "administer")
     if api_token.revoked_at is None:
         api_token.revoked_at = timezone.now()
@@ -360,9 +407,8 @@ PROCESS_FIELDS = ("code", "name", "category", "purpose", "owner", "site", "depar
 
 
 @transaction.atomic
-def site_create(*, actor: User | None, **fields) -> Site:
-    if actor is not None:
-        authorize(actor, "organisation", "create")
+def site_create(*, actor: User, **fields) -> Site:
+    authorize(actor, "organisation", "create")
     _check_fields(fields, SITE_FIELDS)
     return record_create(actor, Site(**fields), event="organisation.site_created")
 
@@ -377,9 +423,8 @@ def site_update(*, actor: User, site: Site, version: int | None = None, reason: 
 
 
 @transaction.atomic
-def department_create(*, actor: User | None, **fields) -> Department:
-    if actor is not None:
-        authorize(actor, "organisation", "create", fields.get("site"))
+def department_create(*, actor: User, **fields) -> Department:
+    authorize(actor, "organisation", "create", fields.get("site"))
     _check_fields(fields, DEPARTMENT_FIELDS)
     return record_create(actor, Department(**fields), event="organisation.department_created")
 
@@ -407,9 +452,8 @@ def _clause_labels(clauses) -> list[str]:
 
 
 @transaction.atomic
-def process_create(*, actor: User | None, clauses=None, **fields) -> Process:
-    if actor is not None:
-        authorize(actor, "organisation", "create", fields.get("site"))
+def process_create(*, actor: User, clauses=None, **fields) -> Process:
+    authorize(actor, "organisation", "create", fields.get("site"))
     _check_fields(fields, PROCESS_FIELDS)
     clauses = list(clauses or [])
     process = record_create(

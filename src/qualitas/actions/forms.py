@@ -12,7 +12,7 @@ class ActionForm(forms.Form):
     title = forms.CharField(max_length=300)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000)
     kind = forms.ChoiceField(choices=KINDS, initial="corrective")
-    owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("first_name", "username"))
+    owner = forms.ModelChoiceField(queryset=User.objects.people().order_by("first_name", "username"))
     due_date = forms.DateField(required=False, widget=DateInput())
     reason = forms.CharField(required=False, max_length=2000, label="Reason for the change")
 

@@ -157,4 +157,4 @@ def cancel_owner_task(actor, action: Action, reason: str = "Action cancelled") -
     from qualitas.core.tasks.services import tasks_cancel_for
 
     # Follows from an authorised, audited change of the action (cancel, new owner or due date).
-    tasks_cancel_for(action, reason=reason, kind="action", actor=None)
+    tasks_cancel_for(action, reason=reason, kind="action", actor=actor)

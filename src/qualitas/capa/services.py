@@ -23,8 +23,8 @@ from qualitas.capa.models import (
     nc_sources,
 )
 from qualitas.config.env import env_int
-from qualitas.core.links.services import link_create
-from qualitas.core.permissions import authorize, has_perm
+from qualitas.core.links.services import link_create, link_follow_up
+from qualitas.core.permissions import authorize
 from qualitas.core.regulated import record_create, record_update
 from qualitas.core.signatures import services as signing
 from qualitas.core.workflow import engine
@@ -87,7 +87,7 @@ def _close_tasks(actor, instance, note: str, *, cancelled: bool = False) -> None
 
     if cancelled:
         # The step that makes the task moot was authorised and audited; the cancellation follows from it.
-        tasks_cancel_for(instance, reason=note, actor=None)
+        tasks_cancel_for(instance, reason=note, actor=actor)
     else:
         for kind in ("action", "review", "acknowledge"):
             tasks_complete_for(instance, kind, actor=actor, note=note)
@@ -125,8 +125,7 @@ def severity_update(*, actor, severity: Severity, version=None, reason: str = ""
 def nonconformity_create(*, actor, title: str, description: str, severity: Severity, raised_from=None, **fields):
     """Report a nonconformity. `raised_from` (a complaint, an audit finding, a characteristic …) is
     linked so both records show the thread."""
-    if actor is not None:  # None: raised by the system, e.g. from an SPC signal
-        authorize(actor, MODULE, "create", getattr(fields.get("site"), "pk", None))
+    authorize(actor, MODULE, "create", getattr(fields.get("site"), "pk", None))
     _check(fields, NC_FIELDS)
     if not severity.active:
         raise ValidationError({"severity": "This severity is no longer in use."})
@@ -148,8 +147,7 @@ def nonconformity_create(*, actor, title: str, description: str, severity: Sever
     )
     if raised_from is not None:
         # A reporter without the edit right (an operator) may still say where it came from.
-        link_create(actor=actor if has_perm(actor, MODULE, "edit") else None, source=nc, target=raised_from,
-                    kind="raised_from")
+        link_follow_up(actor=actor, source=nc, target=raised_from, kind="raised_from")
     if nc.owner_id != getattr(actor, "pk", None):
         _owner_task(actor, nc, f"Investigate nonconformity {nc.number}")
     return nc

@@ -46,7 +46,7 @@ def active_user(pk, field: str = "owner_id"):
 
     if pk is None:
         return None
-    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    user = get_user_model().objects.people().filter(pk=pk).first()
     if user is None:
         raise ValidationError({field: "Unknown or deactivated user."})
     return user

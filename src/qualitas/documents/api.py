@@ -19,7 +19,7 @@ router = Router(tags=["documents"])
 
 
 def _users(ids, field):
-    users = list(User.objects.filter(pk__in=ids, is_active=True))
+    users = list(User.objects.people().filter(pk__in=ids))
     if len(users) != len(set(ids)):
         raise ValidationError({field: "Unknown or deactivated user id."})
     order = {pk: i for i, pk in enumerate(ids)}

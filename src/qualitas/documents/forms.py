@@ -13,7 +13,7 @@ from qualitas.standards.models import Clause
 def approvers():
     from qualitas.core.permissions import has_perm
 
-    return [u.pk for u in User.objects.filter(is_active=True) if has_perm(u, "documents", "approve")]
+    return [u.pk for u in User.objects.people() if has_perm(u, "documents", "approve")]
 
 
 class DocumentTypeForm(forms.ModelForm):
@@ -44,7 +44,7 @@ class DocumentForm(forms.Form):
     title = forms.CharField(max_length=300)
     number = forms.CharField(max_length=50, required=False, help_text="Leave empty to number automatically.")
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False, help_text="Defaults to you."
+        queryset=User.objects.people(), required=False, help_text="Defaults to you."
     )
     site = forms.ModelChoiceField(queryset=Site.objects.filter(active=True), required=False)
     department = forms.ModelChoiceField(queryset=Department.objects.filter(active=True), required=False)
@@ -148,7 +148,7 @@ class DistributionForm(forms.Form):
     role = forms.ModelChoiceField(queryset=Role.objects.filter(active=True), required=False)
     department = forms.ModelChoiceField(queryset=Department.objects.filter(active=True), required=False)
     site = forms.ModelChoiceField(queryset=Site.objects.filter(active=True), required=False)
-    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    user = forms.ModelChoiceField(queryset=User.objects.people(), required=False)
 
 
 class CompareForm(forms.Form):

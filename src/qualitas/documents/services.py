@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from qualitas.accounts.services import system_actor
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize, has_perm
 from qualitas.core.regulated import record_create, record_update
@@ -60,8 +61,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @transaction.atomic
 def doc_type_create(*, actor, **fields) -> DocumentType:
-    if actor is not None:
-        authorize(actor, MODULE, "administer")
+    authorize(actor, MODULE, "administer")
     _check(fields, TYPE_FIELDS)
     return record_create(actor, DocumentType(**fields), event="documents.type_created")
 
@@ -368,8 +368,8 @@ def route_tasks(actor, revision: Revision, transition) -> None:
 def close_review_tasks(actor, revision: Revision, reason: str) -> None:
     from qualitas.core.tasks import services as tasks
 
-    tasks.tasks_cancel_for(revision, reason=reason, kind="review")
-    tasks.tasks_cancel_for(revision, reason=reason, kind="approve")
+    tasks.tasks_cancel_for(revision, actor=actor, reason=reason, kind="review")
+    tasks.tasks_cancel_for(revision, actor=actor, reason=reason, kind="approve")
 
 
 def recipients(document: Document):
@@ -401,7 +401,7 @@ def enter_effective(actor, revision: Revision) -> None:
             changes={"superseded_at": timezone.now()},
             by_service=True,
         )
-        tasks.tasks_cancel_for(previous, reason=f"superseded by rev {revision.label}", kind="acknowledge")
+        tasks.tasks_cancel_for(previous, actor=actor, reason=f"superseded by rev {revision.label}", kind="acknowledge")
     revision.effective_at = timezone.now()
     if not revision.effective_date:
         revision.effective_date = timezone.localdate()
@@ -445,7 +445,7 @@ def enter_obsolete(actor, revision: Revision) -> None:
         changes={"next_review_date": None},
         by_service=True,
     )
-    tasks.tasks_cancel_for(revision, reason="document made obsolete", kind="acknowledge")
+    tasks.tasks_cancel_for(revision, actor=actor, reason="document made obsolete", kind="acknowledge")
 
 
 def approve(
@@ -471,8 +471,9 @@ def make_due_revisions_effective(now=None) -> str:
     """Scheduled: approved revisions whose effective date has come become effective."""
     today = timezone.localdate(now) if now else timezone.localdate()
     made = []
+    system = system_actor()
     for revision in Revision.objects.filter(status="approved", effective_date__lte=today):
-        engine.perform(actor=None, instance=revision, transition="make_effective")
+        engine.perform(actor=system, instance=revision, transition="make_effective")
         made.append(str(revision))
     return f"{len(made)} revision(s) made effective" + (f": {', '.join(made)}" if made else "")
 
@@ -506,8 +507,7 @@ def acknowledge(*, actor, revision: Revision, credentials):
 def distribution_add(
     *, actor, document: Document, kind: str, role=None, department=None, site=None, user=None
 ) -> DistributionEntry:
-    if actor is not None:
-        authorize(actor, MODULE, "edit", document.site_id)
+    authorize(actor, MODULE, "edit", document.site_id)
     targets = {"role": role, "department": department, "site": site, "user": user}
     if kind not in targets or targets[kind] is None:
         raise ValidationError({"kind": "Choose what the entry distributes to."})
@@ -667,7 +667,7 @@ def periodic_review_reminders(now=None) -> str:
             continue
         key = f"doc-periodic:{document.pk}:{document.next_review_date}"
         task = tasks.task_create(
-            actor=None,
+            actor=system_actor(),
             assignee=document.owner,
             kind="review",
             instance=document,

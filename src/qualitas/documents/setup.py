@@ -33,12 +33,13 @@ DEFAULT_TYPES = [
 
 
 def ensure_document_types() -> None:
+    from qualitas.accounts.services import system_actor
     from qualitas.documents.models import DocumentType
     from qualitas.documents.services import doc_type_create
 
     for spec in DEFAULT_TYPES:
         if not DocumentType.objects.filter(code=spec["code"]).exists():
-            doc_type_create(actor=None, **spec)
+            doc_type_create(actor=system_actor(), **spec)
 
 
 def ensure_after_migrate(sender, using="default", **kwargs) -> None:

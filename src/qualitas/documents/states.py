@@ -93,8 +93,7 @@ def on_approved(actor, revision, transition) -> None:
     from qualitas.core.tasks import services as tasks
 
     revision.approved_at = timezone.now()
-    if actor is not None:
-        tasks.tasks_complete_for(revision, "approve", assignee=actor, actor=actor, note="approved")
+    tasks.tasks_complete_for(revision, "approve", assignee=actor, actor=actor, note="approved")
 
 
 def on_effective(actor, revision, transition) -> None:

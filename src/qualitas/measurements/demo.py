@@ -81,7 +81,7 @@ def load() -> None:
     springfield, riverside = Site.objects.get(code="SPR"), Site.objects.get(code="RVD")
     machining, inspection = Process.objects.get(code="CP-04"), Process.objects.get(code="CP-05")
     cmm = ApiToken.objects.filter(user=quality, name="CMM Zeiss Contura (demo)").first() or accounts.token_create(
-        actor=None, user=quality, name="CMM Zeiss Contura (demo)")[0]
+        actor=accounts.system_actor(), user=quality, name="CMM Zeiss Contura (demo)")[0]
     rng = np.random.default_rng(SEED)
     days = _days()
     sign = signing.Credentials(DEMO_PASSWORD, comment="Phase I reviewed: no assignable cause left in the data.")

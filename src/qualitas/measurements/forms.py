@@ -44,7 +44,7 @@ class CharacteristicForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["process"].queryset = Process.objects.filter(active=True)
         self.fields["site"].queryset = Site.objects.filter(active=True)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True)
+        self.fields["owner"].queryset = User.objects.people()
         self.fields["owner"].required = False
         self.fields["owner"].help_text = "Receives the out-of-control notifications. Defaults to you."
         if self.instance.pk:

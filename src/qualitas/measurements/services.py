@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from qualitas.accounts.services import system_actor
 from qualitas.core.audit import canonical
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize
@@ -400,15 +401,16 @@ def signals_detected(characteristic: Characteristic, new_signals: list[SignalEve
         for signal in new_signals
     ]
     # Raised by the system: the signals came from recorded data, not from a person's decision.
+    system = system_actor()
     nc = raise_from(
-        actor=None, record=characteristic, raising="nonconformity",
+        actor=system, record=characteristic, raising="nonconformity",
         title=f"Out-of-control signal on {characteristic.number} {characteristic.name}"[:300],
         description="The control chart signalled at:\n" + "\n".join(lines),
         nc_type="process", category="Process signal", site=characteristic.site, process=characteristic.process,
         owner=characteristic.owner,
     )
     for signal in new_signals:
-        link_create(actor=None, source=nc, target=signal, kind="raised_from")
+        link_create(actor=system, source=nc, target=signal, kind="raised_from")
 
 
 def _detect(actor, characteristic: Characteristic, candidate_ids: set[int]) -> list[SignalEvent]:

@@ -363,7 +363,8 @@ def _intervals(indices: dict, data: np.ndarray, target: float | None, confidence
         return float(value * np.sqrt(low / df)), float(value * np.sqrt(high / df))
 
     def bissell(value: float, df: float) -> tuple[float, float]:
-        half = z * np.sqrt(1 / (9 * n) + value**2 / (2 * df))
+        # sqrt(1/(9n) + value²/(2df)) as a hypotenuse: no overflow for a huge index (a near-zero sigma)
+        half = z * float(np.hypot(1 / np.sqrt(9 * n), value / np.sqrt(2 * df)))
         return float(value - half), float(value + half)
 
     intervals: dict[str, tuple[float, float]] = {}

@@ -11,9 +11,7 @@ from qualitas.core.links.models import KINDS, Link
 from qualitas.core.permissions import authorize
 
 
-@transaction.atomic
-def link_create(*, actor, source, target, kind: str, note: str = "") -> Link:
-    """Link two records. The actor must see both and may edit the source (None = the system)."""
+def _types(source, target, kind: str):
     if kind not in KINDS:
         raise ValidationError({"kind": f"Unknown link kind {kind!r}."})
     source_type, target_type = records.type_for(source), records.type_for(target)
@@ -21,10 +19,30 @@ def link_create(*, actor, source, target, kind: str, note: str = "") -> Link:
         raise ValidationError("Only registered records can be linked.")
     if source_type.key == target_type.key and source.pk == target.pk:
         raise ValidationError("A record cannot be linked to itself.")
-    if actor is not None:
-        records.resolve(actor, source_type.key, source.pk)
-        records.resolve(actor, target_type.key, target.pk)
-        authorize(actor, source_type.module, "edit", getattr(source, "site_id", None))
+    return source_type, target_type
+
+
+@transaction.atomic
+def link_create(*, actor, source, target, kind: str, note: str = "") -> Link:
+    """Link two records. The actor must see both and may edit the source."""
+    source_type, target_type = _types(source, target, kind)
+    records.resolve(actor, source_type.key, source.pk)
+    records.resolve(actor, target_type.key, target.pk)
+    authorize(actor, source_type.module, "edit", getattr(source, "site_id", None))
+    return _create(actor, source, target, kind, note, source_type, target_type)
+
+
+@transaction.atomic
+def link_follow_up(*, actor, source, target, kind: str, note: str = "") -> Link:
+    """The link that is part of `actor`'s step in the calling service, which authorised that step: an
+    operator reporting a nonconformity from a record they can see links the two without the edit right.
+    The actor must still see the target."""
+    source_type, target_type = _types(source, target, kind)
+    records.resolve(actor, target_type.key, target.pk)
+    return _create(actor, source, target, kind, note, source_type, target_type)
+
+
+def _create(actor, source, target, kind, note, source_type, target_type) -> Link:
     try:
         with transaction.atomic():
             link = Link.objects.create(

@@ -103,7 +103,9 @@ def verify_signer(actor, credentials: Credentials | None, *, instance=None, mean
 
     problem = None
     failed_authentication = False
-    if lockout.is_locked(actor):
+    if getattr(actor, "is_system", False):
+        problem = {"password": "The system cannot sign: an electronic signature is a person's."}
+    elif lockout.is_locked(actor):
         problem = {"password": LOCKED}
     elif credentials is None or not credentials.password:
         problem = {"password": "Enter your password to sign."}

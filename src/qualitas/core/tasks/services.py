@@ -32,16 +32,12 @@ def _record_ref(actor, instance, record_type: str, record_id) -> dict:
         return {}
     if instance is None:
         try:
-            record_kind = records.get_type(record_type)
-            if actor is not None:
-                instance = records.resolve(actor, record_type, record_id)
-            else:
-                instance = record_kind.model.objects.filter(pk=record_id).first()
+            instance = records.resolve(actor, record_type, record_id)
         except Http404:
             instance = None
         if instance is None:
             raise ValidationError({"record": f"No record {record_type} {record_id}."})
-    elif actor is not None and records.type_for(instance) is not None:
+    elif records.type_for(instance) is not None:
         records.resolve(actor, records.key_for(instance), instance.pk)  # the actor must see the record
     record_kind = records.type_for(instance)
     return {
@@ -86,7 +82,7 @@ def task_create(
         raise ValidationError({"title": "A task needs a title."})
     if kind not in KINDS:
         raise ValidationError({"kind": f"Unknown task kind {kind!r}; use one of {', '.join(KINDS)}."})
-    if assignee is None or not assignee.is_active:
+    if assignee is None or not assignee.is_active or getattr(assignee, "is_system", False):
         raise ValidationError({"assignee": "Tasks can be assigned only to active users."})
     due = _as_date(due)
     if due is not None and due < timezone.localdate():
@@ -145,12 +141,11 @@ def _close_done(actor, task: Task, note: str) -> None:
 def task_complete(*, actor, task: Task, note: str = "") -> Task:
     """The assignee (or an administrator of the record's module) marks the task done."""
     current = Task.objects.select_for_update(of=("self",)).select_related("assignee", "created_by").get(pk=task.pk)
-    if actor is not None:
-        if actor.pk != current.assignee_id and not can_administer(actor, current):
-            raise PermissionDenied("Only the assignee or an administrator can complete this task.")
-        if not current.manual_completion:
-            raise ValidationError(
-                f"This {current.get_kind_display().lower()} task closes when you do the step on the record itself.")
+    if actor.pk != current.assignee_id and not can_administer(actor, current):
+        raise PermissionDenied("Only the assignee or an administrator can complete this task.")
+    if not current.manual_completion:
+        raise ValidationError(
+            f"This {current.get_kind_display().lower()} task closes when you do the step on the record itself.")
     if current.status != Task.OPEN:
         raise ValidationError(f"This task is already {current.get_status_display().lower()}.")
     _close_done(actor, current, (note or "").strip())
@@ -164,10 +159,15 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
     if not reason:
         raise ValidationError({"reason": "A reason is required to cancel a task."})
     current = Task.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=task.pk)
-    if actor is not None and actor.pk != current.created_by_id and not can_administer(actor, current):
+    if actor.pk != current.created_by_id and not can_administer(actor, current):
         raise PermissionDenied("Only the person who assigned the task or an administrator can cancel it.")
     if current.status != Task.OPEN:
         raise ValidationError(f"This task is already {current.get_status_display().lower()}.")
+    _cancel(actor, current, reason)
+    return _sync(task, current)
+
+
+def _cancel(actor, current: Task, reason: str) -> None:
     current.status, current.cancelled_by, current.cancelled_at = Task.CANCELLED, actor, timezone.now()
     current.cancel_reason = reason
     current.save(update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason"])
@@ -176,7 +176,6 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
     if getattr(actor, "pk", None) != current.assignee_id:
         notify(current.assignee, f"Task cancelled: {current.title}", f"Reason: {reason}", url=task_url(current),
                kind="task")
-    return _sync(task, current)
 
 
 def _open_for(instance, kind: str | None, assignee):
@@ -190,9 +189,9 @@ def _open_for(instance, kind: str | None, assignee):
 
 
 @transaction.atomic
-def tasks_complete_for(instance, kind: str, assignee=None, *, actor=None, note: str = "") -> list[Task]:
-    """Close the open `kind` tasks of a record (of one assignee, or all) because the step was done; for
-    modules, called in the same transaction as the step. Returns the tasks closed."""
+def tasks_complete_for(instance, kind: str, assignee=None, *, actor, note: str = "") -> list[Task]:
+    """Close the open `kind` tasks of a record (of one assignee, or all) because `actor` did the step; for
+    modules, called in the same transaction as the step, which authorised it. Returns the tasks closed."""
     tasks = _open_for(instance, kind, assignee)
     for task in tasks:
         _close_done(actor, task, (note or "").strip())
@@ -200,6 +199,11 @@ def tasks_complete_for(instance, kind: str, assignee=None, *, actor=None, note: 
 
 
 @transaction.atomic
-def tasks_cancel_for(instance, *, reason: str, kind: str | None = None, actor=None) -> list[Task]:
-    """Cancel a record's open tasks (e.g. the record was withdrawn or made obsolete)."""
-    return [task_cancel(actor=actor, task=task, reason=reason) for task in _open_for(instance, kind, None)]
+def tasks_cancel_for(instance, *, actor, reason: str, kind: str | None = None) -> list[Task]:
+    """Cancel a record's open tasks because `actor`'s step made them moot (the record was withdrawn, made
+    obsolete, given a new owner). The step authorised it: no per-task check of who assigned them."""
+    reason = (reason or "").strip() or "No longer needed"
+    tasks = _open_for(instance, kind, None)
+    for task in tasks:
+        _cancel(actor, task, reason)
+    return tasks

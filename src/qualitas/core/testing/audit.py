@@ -9,13 +9,18 @@ _MISSING = object()
 
 def audited_events(event_name: str, instance=None, actor=_MISSING):
     """The AuditEvents named `event_name` (of `instance`, by `actor` when given), newest first."""
+    from django.db.models import Q
+
+    from qualitas.accounts.models import SYSTEM_USERNAME
     from qualitas.core.audit.models import AuditEvent
 
     events = AuditEvent.objects.filter(event=event_name)
     if instance is not None:
         events = events.filter(record_type=records.key_for(instance), record_id=str(instance.pk))
     if actor is not _MISSING:
-        events = events.filter(actor=None) if actor is None else events.filter(actor_id=actor.pk)
+        # None: the system account (or no actor at all: the event that creates the system account)
+        events = (events.filter(Q(actor=None) | Q(actor__username=SYSTEM_USERNAME)) if actor is None
+                  else events.filter(actor_id=actor.pk))
     return events.order_by("-sequence")
 
 

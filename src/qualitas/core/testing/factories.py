@@ -20,11 +20,19 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{next(_serial)}"
 
 
+def system():
+    """The system account (what jobs, imports and the demo act as)."""
+    from qualitas.accounts.services import system_actor
+
+    return system_actor()
+
+
 def user(role: str | None = None, *, username: str | None = None, site=None, password: str | None = PASSWORD,
          actor=None, **fields):
     """A user account, holding `role` (a built-in role code) on `site` (every site when None)."""
     from qualitas.accounts import services
 
+    actor = actor or system()
     account = services.user_create(actor=actor, username=username or unique("user"), password=password, **fields)
     if role:
         services.role_assign(actor=actor, user=account, role=role, site=site)
@@ -34,20 +42,21 @@ def user(role: str | None = None, *, username: str | None = None, site=None, pas
 def role_assign(account, role: str, *, site=None, actor=None):
     from qualitas.accounts import services
 
-    return services.role_assign(actor=actor, user=account, role=role, site=site)
+    return services.role_assign(actor=actor or system(), user=account, role=role, site=site)
 
 
 def site(*, code: str | None = None, name: str = "", actor=None, **fields):
     from qualitas.accounts import services
 
     code = code or unique("S")
-    return services.site_create(actor=actor, code=code, name=name or f"Site {code}", **fields)
+    return services.site_create(actor=actor or system(), code=code, name=name or f"Site {code}", **fields)
 
 
 def process(*, actor=None, code: str | None = None, name: str = "Test process", category: str = "core", **fields):
     from qualitas.accounts import services
 
-    return services.process_create(actor=actor, code=code or unique("P"), name=name, category=category, **fields)
+    return services.process_create(
+        actor=actor or system(), code=code or unique("P"), name=name, category=category, **fields)
 
 
 def acknowledged(account, password: str = PASSWORD):
@@ -131,5 +140,5 @@ def bearer(account, name: str = "test") -> dict:
     """Test-client headers authenticating as `account` with a new API token."""
     from qualitas.accounts import services
 
-    _, plain = services.token_create(actor=None, user=account, name=name)
+    _, plain = services.token_create(actor=system(), user=account, name=name)
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}

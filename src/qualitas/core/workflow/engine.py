@@ -38,7 +38,7 @@ from django.http import Http404
 
 from qualitas.core import records
 from qualitas.core.audit.services import record
-from qualitas.core.permissions import has_perm
+from qualitas.core.permissions import has_perm, is_system
 from qualitas.core.regulated import StaleVersion, snapshot
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.models import MEANINGS
@@ -196,7 +196,7 @@ def not_author(field_name: str = "author", allowed: Callable[[object], bool] | N
     def guard(actor, instance):
         if allowed is not None and allowed(instance):
             return None
-        if actor is not None and getattr(instance, f"{field_name}_id", None) == actor.pk:
+        if getattr(instance, f"{field_name}_id", None) == actor.pk:
             return "The author may not approve their own record (segregation of duties)."
         return None
 
@@ -248,7 +248,7 @@ def not_for_people(transition: Transition, *, by_service: bool = False) -> str |
 def check(actor, instance, transition: Transition, workflow: Workflow, *, by_service: bool = False) -> str | None:
     """Why `actor` cannot perform `transition` now, or None when they can. `by_service`: the calling
     service performs a step that is not offered to people (see `perform`)."""
-    if actor is not None and (refusal := not_for_people(transition, by_service=by_service)):
+    if not is_system(actor) and (refusal := not_for_people(transition, by_service=by_service)):
         return refusal
     state = workflow.state_of(instance)
     if state not in transition.source:
@@ -257,10 +257,8 @@ def check(actor, instance, transition: Transition, workflow: Workflow, *, by_ser
             + ", ".join(workflow.label_of(s) for s in transition.source)
             + "."
         )
-    if actor is None:
-        if not (transition.system or by_service):
-            return f"“{transition.label}” must be performed by a person."
-        return next((r for g in transition.guards if (r := g(None, instance))), None)
+    if is_system(actor) and not (transition.system or by_service):
+        return f"“{transition.label}” must be performed by a person."
     module = records.get_type(workflow.record_type).module
     if not has_perm(actor, module, transition.permission, _site_of(instance)):
         return f"You do not have the {transition.permission} permission for this step."
@@ -321,10 +319,12 @@ def perform(
     previous one; a failed effectiveness check reopens the CAPA) or a step with its own form. The
     permission, guards and reason are still checked. API endpoints and views never pass it: for
     them such a step is refused with PermissionDenied (HTTP 403)."""
+    if actor is None:
+        raise TypeError("perform() needs the acting user; jobs and imports act as accounts.services.system_actor()")
     workflow = workflow_for(instance)
     step = workflow.transition(transition)
     try:
-        if actor is not None and (refusal := not_for_people(step, by_service=by_service)):
+        if not is_system(actor) and (refusal := not_for_people(step, by_service=by_service)):
             raise PermissionDenied(refusal)
         if step.signature:
             signing.verify_signer(actor, credentials, instance=instance, meaning=step.signature)
@@ -361,7 +361,7 @@ def _perform(actor, instance, workflow, step, expected_version, reason, credenti
     if state not in step.source:
         raise TransitionRefused(check(actor, current, step, workflow, by_service=by_service))
     module = records.get_type(workflow.record_type).module
-    if actor is not None and not has_perm(actor, module, step.permission, _site_of(current)):
+    if not has_perm(actor, module, step.permission, _site_of(current)):
         raise PermissionDenied(f"You do not have the {step.permission} permission for “{step.label}”.")
     refusal = check(actor, current, step, workflow, by_service=by_service)
     if refusal:

@@ -28,7 +28,8 @@ class Command(BaseCommand):
                 raise CommandError("The passwords do not match.", returncode=2)
         try:
             user = services.user_create(
-                actor=None, username=username, password=password, email=email, roles=["administrator"]
+                actor=services.system_actor(), username=username, password=password, email=email,
+                roles=["administrator"],
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from exc

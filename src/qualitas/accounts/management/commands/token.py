@@ -27,7 +27,7 @@ class Command(BaseCommand):
             api_token = ApiToken.objects.filter(prefix=options["prefix"]).first()
             if api_token is None:
                 raise CommandError(f"No token with prefix {options['prefix']!r}.", returncode=2)
-            services.token_revoke(actor=None, api_token=api_token)
+            services.token_revoke(actor=services.system_actor(), api_token=api_token)
             self.stdout.write(f"Revoked {api_token.prefix} ({api_token.name}).")
             return
         user = User.objects.filter(username__iexact=options["username"]).first()
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{api_token.prefix}  {state:<8} {api_token.created_at:%Y-%m-%d}  {api_token.name}")
             return
         try:
-            _, plain = services.token_create(actor=None, user=user, name=options["name"])
+            _, plain = services.token_create(actor=services.system_actor(), user=user, name=options["name"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=2) from exc
         self.stdout.write(plain)
