@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: install constraints run test lint test-postgres e2e chromium bench clean
 
@@ -32,11 +34,12 @@ lint: install
 
 ## The whole suite on SQLite (browser tests excluded: `make e2e`).
 test: lint
-	env -u QUALITAS_DATABASE_URL $(BIN)/pytest --ignore=tests/e2e --durations=10
+	env -u QUALITAS_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/e2e --durations=10
 
 ## The same suite against PostgreSQL (QUALITAS_DATABASE_URL, or the local test database).
 test-postgres: install
-	QUALITAS_DATABASE_URL=$${QUALITAS_DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/pytest --ignore=tests/e2e --durations=10
+	QUALITAS_DATABASE_URL=$${QUALITAS_DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/e2e \
+		--durations=10
 
 ## Browser journeys in headless Chromium (installs Debian's chromium when missing).
 e2e: install chromium

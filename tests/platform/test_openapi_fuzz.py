@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import negative_data_rejection, not_a_server_error
 
 from qualitas.config.wsgi import application
 from qualitas.core.middleware import MESSAGE as UNSTORABLE_TEXT
@@ -40,7 +40,7 @@ def admin_headers(db, make_user):
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_returns_a_server_error(case, admin_headers):
     response = case.call(headers=admin_headers)
-    case.validate_response(response, checks=[not_a_server_error])
+    case.validate_response(response, checks=[not_a_server_error, negative_data_rejection])
 
 
 @pytest.mark.django_db

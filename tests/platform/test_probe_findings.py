@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from qualitas.accounts import services as accounts
-from qualitas.core.api_types import NOT_AN_OBJECT, NOT_NULL, PatchSchema
+from qualitas.core.api_types import NOT_AN_OBJECT, NOT_NULL, BodySchema, PatchSchema
 from qualitas.core.testing.factories import system
 from tests.conftest import PASSWORD, bearer
 
@@ -184,6 +184,59 @@ def test_a_patch_body_that_is_not_an_object_is_a_422(admin_user, site, body):
     response = Client().patch(f"/api/v1/sites/{site.pk}", body, content_type="application/json",
                               **_headers(admin_user))  # fmt: skip
     assert response.status_code == 422 and response.json()["errors"][0]["message"] == NOT_AN_OBJECT
+
+
+def _body_operations():
+    """(method, path, schema class) of every operation of the API that takes a JSON body."""
+    from qualitas.config.urls import api
+
+    found = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in {"POST", "PUT", "PATCH"} & set(operation.methods):
+                    for model in operation.models:
+                        if model.__ninja_param_source__ == "body":
+                            found += [(method, prefix + path, f.annotation) for f in model.model_fields.values()]
+    return found
+
+
+def test_every_body_schema_refuses_what_is_not_an_object():
+    operations = [(m, p, s) for m, p, s in _body_operations() if isinstance(s, type)]
+    assert len(operations) >= 40
+    for method, path, schema in operations:
+        assert issubclass(schema, BodySchema), f"{method} {path}: {schema.__name__} must extend BodySchema"
+        for body in ("hello", [None, None], 42):
+            with pytest.raises(Exception, match="JSON object"):
+                schema.model_validate(body)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/capas", '"AAA"'),  # every field has a default: a bare string was a CAPA of defaults
+    ("/users/{admin}/unlock", "[null, null]"),
+    ("/sites", '{"code": "B1", "name": "Bool", "active": 0}'),
+    ("/document-types", '{"code": "B2", "name": "Ints", "reviewers_required": false}'),
+    ("/severities", '{"code": "B3", "name": "Flags", "rank": 9, "disposition_signature": "yes"}'),
+])
+def test_lax_json_is_refused_and_changes_nothing(admin_user, path, body):
+    from qualitas.capa.models import Capa
+    from qualitas.core.audit.models import AuditEvent
+
+    headers = _headers(admin_user)
+    before = (AuditEvent.objects.count(), Capa.objects.count())
+    response = Client().post(f"/api/v1{path.format(admin=admin_user.pk)}", body, content_type="application/json",
+                             **headers)  # fmt: skip
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["message"]
+    assert (AuditEvent.objects.count(), Capa.objects.count()) == before
+
+
+@pytest.mark.parametrize("query", ["until=0", "since=1700000000", "since=1899-12-31", "until=tomorrow"])
+def test_date_query_parameters_take_iso_dates_from_1900(admin_user, query):
+    response = Client().get(f"/api/v1/audit/events?{query}", **_headers(admin_user))
+    assert response.status_code == 422, (query, response.content)
+    assert Client().get("/api/v1/audit/events?since=1900-01-01&until=2030-01-01",
+                        **_headers(admin_user)).status_code == 200  # fmt: skip
 
 
 def _errors_on(schema, data: dict, field: str) -> list[str]:
@@ -388,3 +441,13 @@ def test_a_patch_without_the_version_is_a_422_and_changes_nothing(api_client, ad
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "version"
     site.refresh_from_db()
     assert site.version == before and site.name != "Lost update"
+
+
+def test_an_unknown_step_of_a_record_with_a_workflow_is_a_404(client, quality_manager):
+    from qualitas.core.testing import factories
+
+    nc = factories.nonconformity(actor=quality_manager)
+    client.force_login(quality_manager)
+    url = f"/workflow/capa.nonconformity/{nc.pk}/no-such-step/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"version": nc.version}).status_code == 404

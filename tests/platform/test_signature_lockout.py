@@ -78,3 +78,41 @@ def test_only_administrators_unlock_and_the_page_offers_it(employee, admin_user,
     assert response.status_code == 302
     assert not lockout.is_locked(employee)
     assert login(Client(), "emp1").status_code == 302
+
+
+def _guess_inside_a_transaction(user) -> None:
+    from django.db import transaction
+
+    from qualitas.core.signatures import services as signing
+
+    with pytest.raises(signing.SignatureRefused):
+        with transaction.atomic():  # a service's transaction around the signature check
+            signing.verify_signer(user, signing.Credentials("a-wrong-guess"), meaning="approved")
+
+
+def test_a_refused_signature_is_kept_when_the_surrounding_transaction_rolls_back(employee):
+    from qualitas.core import lockout
+    from qualitas.core.audit.kept import keeping
+    from qualitas.core.testing.factories import acknowledged
+
+    acknowledged(employee)
+    refused = AuditEvent.objects.filter(event="signature.refused", actor_id=employee.pk)
+    _guess_inside_a_transaction(employee)  # outside a request: what the rollback alone does
+    assert refused.count() == 0 and lockout.failures(employee) == 0
+    with keeping():  # what every request does (the audit middleware)
+        _guess_inside_a_transaction(employee)
+    assert refused.count() == 1 and lockout.failures(employee) == 1
+
+
+def test_a_refusal_that_survived_is_not_written_twice(employee):
+    from qualitas.core import lockout
+    from qualitas.core.audit.kept import keeping
+    from qualitas.core.signatures import services as signing
+    from qualitas.core.testing.factories import acknowledged
+
+    acknowledged(employee)
+    with keeping():
+        with pytest.raises(signing.SignatureRefused):
+            signing.verify_signer(employee, signing.Credentials("a-wrong-guess"), meaning="approved")
+    assert AuditEvent.objects.filter(event="signature.refused", actor_id=employee.pk).count() == 1
+    assert lockout.failures(employee) == 1

@@ -18,7 +18,7 @@ from qualitas.accounts.schemas import (
     SitePatch,
     UserOut,
 )
-from qualitas.core.api_types import Pagination, PathId, QueryId
+from qualitas.core.api_types import BodySchema, Pagination, PathId, QueryId
 from qualitas.standards.models import Clause
 
 router = Router(tags=["organisation"])
@@ -154,7 +154,7 @@ def get_user(request, user_id: PathId):
     return selectors.user_get(request.auth, user_id)
 
 
-class UnlockIn(Schema):
+class UnlockIn(BodySchema):
     reason: str = Field("", max_length=500)
 
 

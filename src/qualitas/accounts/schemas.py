@@ -3,7 +3,7 @@ from __future__ import annotations
 from ninja import Field, Schema
 
 from qualitas.accounts.models import Department, Process, Site
-from qualitas.core.api_types import Id, PatchSchema
+from qualitas.core.api_types import BodySchema, Id, PatchSchema
 
 
 class SiteOut(Schema):
@@ -16,7 +16,7 @@ class SiteOut(Schema):
     active: bool
 
 
-class SiteIn(Schema):
+class SiteIn(BodySchema):
     code: str = Field(..., min_length=1, max_length=20)
     name: str = Field(..., min_length=1, max_length=200)
     address: str = ""
@@ -46,7 +46,7 @@ class DepartmentOut(Schema):
     active: bool
 
 
-class DepartmentIn(Schema):
+class DepartmentIn(BodySchema):
     code: str = Field(..., min_length=1, max_length=20)
     name: str = Field(..., min_length=1, max_length=200)
     site_id: Id | None = None
@@ -103,7 +103,7 @@ class ProcessOut(Schema):
         ]
 
 
-class ProcessIn(Schema):
+class ProcessIn(BodySchema):
     code: str = Field(..., min_length=1, max_length=20)
     name: str = Field(..., min_length=1, max_length=200)
     category: str = "core"

@@ -11,7 +11,7 @@ from qualitas.accounts.models import Site
 from qualitas.actions import selectors, services
 from qualitas.actions.models import Action
 from qualitas.core import records
-from qualitas.core.api_types import Date, Id, Pagination, PatchSchema, PathId
+from qualitas.core.api_types import BodySchema, Date, Id, Pagination, PatchSchema, PathId
 from qualitas.core.api_types import active_user as _user
 
 router = Router(tags=["actions"])
@@ -37,7 +37,7 @@ class ActionOut(Schema):
     version: int
 
 
-class ActionIn(Schema):
+class ActionIn(BodySchema):
     title: str = Field(..., min_length=1, max_length=300)
     description: str = Field("", max_length=20000)
     kind: str = Field("corrective", max_length=20)
@@ -60,12 +60,12 @@ class ActionPatch(PatchSchema):
     due_date: Date | None = None
 
 
-class CompleteIn(Schema):
+class CompleteIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     evidence: str = Field(..., min_length=1, max_length=20000)
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field(..., min_length=1, max_length=5000)
 

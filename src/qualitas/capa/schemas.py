@@ -7,7 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from qualitas.capa.models import Capa, Complaint, Nonconformity, Severity
-from qualitas.core.api_types import Date, Id, PatchSchema
+from qualitas.core.api_types import BodySchema, Date, Id, PatchSchema
 
 Text = Field("", max_length=20000)
 
@@ -23,7 +23,7 @@ class SeverityOut(Schema):
     version: int
 
 
-class SeverityIn(Schema):
+class SeverityIn(BodySchema):
     code: str = Field(..., min_length=1, max_length=20, pattern=r"^[a-z0-9-]+$")
     name: str = Field(..., min_length=1, max_length=50)
     rank: int = Field(1, ge=1, le=100)
@@ -71,7 +71,7 @@ class NonconformityOut(Schema):
     version: int
 
 
-class NonconformityIn(Schema):
+class NonconformityIn(BodySchema):
     title: str = Field(..., min_length=1, max_length=300)
     description: str = Field(..., min_length=1, max_length=20000)
     severity: str = Field(..., max_length=20, description="Severity code, e.g. minor, major, critical")
@@ -108,13 +108,13 @@ class NonconformityPatch(PatchSchema):
     owner_id: Id | None = None
 
 
-class EvaluationIn(Schema):
+class EvaluationIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     capa_required: bool
     evaluation: str = Field(..., min_length=1, max_length=20000)
 
 
-class DispositionIn(Schema):
+class DispositionIn(BodySchema):
     decision: str = Field(..., max_length=30)
     justification: str = Text
     quantity: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=3)
@@ -143,13 +143,13 @@ class SimilarOut(Schema):
     reasons: list[str]
 
 
-class WhyChain(Schema):
+class WhyChain(BodySchema):
     problem: str = Field(..., max_length=2000)
     whys: list[str] = Field(..., min_length=1, max_length=10)
     cause: str = Field("", max_length=2000)
 
 
-class RootCause(Schema):
+class RootCause(BodySchema):
     statement: str = Field(..., max_length=2000)
     category: str = Field(..., max_length=20)
     origin: str = Field("", max_length=2000)
@@ -204,7 +204,7 @@ class CapaOut(Schema):
         return sorted(int(pk) for key, pk in linked(obj) if key == "capa.nonconformity")
 
 
-class CapaIn(Schema):
+class CapaIn(BodySchema):
     title: str = Field(..., min_length=1, max_length=300)
     kind: str = Field("corrective", max_length=20)
     source: str = Field("nonconformity", max_length=30)
@@ -237,17 +237,17 @@ class CapaPatch(PatchSchema):
     team_ids: list[Id] | None = Field(None, max_length=50)
 
 
-class LinkNonconformityIn(Schema):
+class LinkNonconformityIn(BodySchema):
     nonconformity_id: Id
 
 
-class SignatureIn(Schema):
+class SignatureIn(BodySchema):
     password: str = Field(..., min_length=1, max_length=500)
     otp: str = Field("", max_length=20)
     comment: str = Field("", max_length=2000)
 
 
-class EffectivenessIn(Schema):
+class EffectivenessIn(BodySchema):
     passed: bool
     result: str = Field(..., min_length=1, max_length=20000)
     performed_on: Date | None = None
@@ -265,7 +265,7 @@ class EffectivenessOut(Schema):
     version: int
 
 
-class CloseIn(Schema):
+class CloseIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
     reason: str = Field("", max_length=5000)
     signature: SignatureIn
@@ -295,7 +295,7 @@ class ComplaintOut(Schema):
     version: int
 
 
-class ComplaintIn(Schema):
+class ComplaintIn(BodySchema):
     customer: str = Field(..., min_length=1, max_length=200)
     description: str = Field(..., min_length=1, max_length=20000)
     customer_reference: str = Field("", max_length=100)
@@ -322,7 +322,7 @@ class ComplaintPatch(PatchSchema):
     lot: str | None = Field(None, max_length=100)
 
 
-class SatisfactionIn(Schema):
+class SatisfactionIn(BodySchema):
     customer: str = Field(..., min_length=1, max_length=200)
     score: Decimal = Field(..., ge=0, max_digits=6, decimal_places=2)
     scale_max: Decimal = Field(Decimal(10), gt=0, max_digits=6, decimal_places=2)

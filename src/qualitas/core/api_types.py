@@ -5,12 +5,15 @@ a 422 with a reason rather than an overflow deep in the database driver. Dates o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, ClassVar
+import re
+from decimal import Decimal
+from types import UnionType
+from typing import Annotated, ClassVar, Union, get_args, get_origin
 
 from ninja import Field, Path, Query, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**63 - 1
@@ -66,10 +69,24 @@ def _not_before_1900(value):
     return value
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value):
+    """Dates come as ISO 8601 text ("2026-12-01", "2026-12-01T08:30:00Z"), as the schema says: a
+    number is not read as seconds since 1970."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise PydanticCustomError("date_format", "Use an ISO 8601 date (YYYY-MM-DD), not {value!r}.",
+                                  {"value": value})
+    return value
+
+
 # A calendar date or a moment of a quality record (detected on, due, effective, taken at): never
 # before 1900, which in a QMS is always a typing error (and year 1 breaks time-zone arithmetic).
-Date = Annotated[dt.date, AfterValidator(_not_before_1900)]
-DateTime = Annotated[dt.datetime, AfterValidator(_not_before_1900)]
+Date = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_not_before_1900)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_not_before_1900)]
 
 
 # --- PATCH bodies -------------------------------------------------------------------------------------
@@ -78,26 +95,56 @@ NOT_NULL = "May not be null: omit the field to leave it unchanged."
 NOT_AN_OBJECT = "The request body must be a JSON object."
 
 
-class PatchSchema(Schema):
+class BodySchema(Schema):
+    """Base of every request body: it must be a JSON object. (ninja's Schema reads attributes of
+    whatever it is given, so without this a list or a string became a body of defaults.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _body_is_an_object(cls, data):
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the input first
+        if isinstance(raw, cls):
+            return data
+        if not isinstance(raw, dict):
+            raise PydanticCustomError("model_type", NOT_AN_OBJECT)
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key in raw and (problem := _json_type_problem(field.annotation, raw[key])):
+                raise PydanticCustomError("json_type", "{field}: {problem}", {"field": key, "problem": problem})
+        return data
+
+
+def _kinds(annotation) -> set:
+    """The plain types an annotation admits (through Optional, unions and Annotated)."""
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    return {annotation}
+
+
+def _json_type_problem(annotation, value) -> str | None:
+    """pydantic's lax mode reads `0` as false and `false` as 0; JSON has booleans, so a yes/no field
+    takes true or false and a number field takes a number."""
+    kinds = _kinds(annotation)
+    if bool in kinds and kinds <= {bool, type(None)} and value is not None and not isinstance(value, bool):
+        return "must be true or false."
+    if isinstance(value, bool) and bool not in kinds and kinds & {int, float, Decimal}:
+        return "must be a number, not true or false."
+    return None
+
+
+class PatchSchema(BodySchema):
     """Base of every PATCH (and PUT) body. Fields are declared `X | None = None`, where None means
     "absent, leave unchanged"; an explicit JSON `null` is only accepted for a field that can really
     be cleared: its column on `model` is nullable, or it is listed in `nullable`. Everything else is
-    a 422 naming the field, instead of a NOT NULL error from the database. The body must be a JSON
-    object (a bare string or list is a 422, not an empty change)."""
+    a 422 naming the field, instead of a NOT NULL error from the database."""
 
     model: ClassVar[type | None] = None  # the Django model the fields map to (`owner_id` -> `owner`)
     # `version` is required: every change names the version it was made on (optimistic locking).
     nullable: ClassVar[frozenset[str]] = frozenset()
 
     model_config = ConfigDict(json_schema_extra=lambda schema, cls: cls._drop_null_from_schema(schema))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _body_is_an_object(cls, data):
-        raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the input first
-        if isinstance(raw, dict | cls):
-            return data
-        raise PydanticCustomError("model_type", NOT_AN_OBJECT)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 
 MESSAGE = "The request contains a NUL character or an invalid Unicode surrogate, which no field accepts."
+NOT_AN_OBJECT = "The request body must be a JSON object."
 TOO_BIG = "The request body is larger than the {limit} bytes the API accepts."
 UNSUPPORTED_TYPE = (
     "Send a JSON body with Content-Type: application/json (uploads: multipart/form-data); got {content_type!r}."
@@ -69,6 +70,16 @@ def _has_bad_input(request) -> bool:
     return False
 
 
+def _is_object(body: bytes) -> bool:
+    """Every API body is a JSON object (or a list of them, e.g. subgroups of measurements): a bare
+    string or number is refused, never read as "no change". Schemas refuse a list where they want an
+    object (`api_types.BodySchema`)."""
+    try:
+        return isinstance(json.loads(body), dict | list)
+    except (ValueError, RecursionError):
+        return True  # not JSON at all: the API answers 422 with the parser's reason
+
+
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
@@ -102,6 +113,8 @@ def _refusal(request) -> JsonResponse | None:
     try:
         if _has_bad_input(request):
             return refusal(MESSAGE, 400)
+        if request.method in BODY_METHODS and length and not is_form and not _is_object(request.body):
+            return refusal(NOT_AN_OBJECT, 422)
     except RequestDataTooBig:
         return too_big()
     except SuspiciousOperation as error:  # too many form fields, a malformed multipart body...

@@ -2,7 +2,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import Date, Id, PatchSchema
+from qualitas.core.api_types import BodySchema, Date, Id, PatchSchema
 from qualitas.documents.models import Document, DocumentType, Revision
 
 
@@ -69,7 +69,7 @@ class DocumentOut(Schema):
         return effective[0].label if effective else None
 
 
-class DocumentIn(Schema):
+class DocumentIn(BodySchema):
     doc_type: str = Field(..., max_length=10, description="Document type code, e.g. SOP")
     title: str = Field(..., min_length=1, max_length=300)
     number: str = Field("", max_length=50, description="Empty: numbered by the type's scheme")
@@ -106,7 +106,7 @@ class RevisionPatch(PatchSchema):
     effective_date: Date | None = None
 
 
-class RevisionNewIn(Schema):
+class RevisionNewIn(BodySchema):
     change_summary: str = Field(..., min_length=1, max_length=5000)
     reason: str = Field("", max_length=5000)
 
@@ -116,7 +116,7 @@ class RouteIn(PatchSchema):
     approver_ids: list[Id] = []
 
 
-class ApproveIn(Schema):
+class ApproveIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31)
     password: str = Field(..., max_length=512)
     otp: str = Field("", max_length=8)
@@ -124,7 +124,7 @@ class ApproveIn(Schema):
     effective_date: Date | None = None
 
 
-class SignIn(Schema):
+class SignIn(BodySchema):
     password: str = Field(..., max_length=512)
     otp: str = Field("", max_length=8)
     comment: str = Field("", max_length=2000)
@@ -138,7 +138,7 @@ class AckOut(Schema):
     signed_at: dt.datetime | None
 
 
-class ChangeRequestIn(Schema):
+class ChangeRequestIn(BodySchema):
     what: str = Field(..., min_length=1, max_length=5000)
     why: str = Field(..., min_length=1, max_length=5000)
     urgency: str = Field("normal", pattern="^(low|normal|high|urgent)$")
@@ -155,7 +155,7 @@ class ChangeRequestOut(Schema):
     revision_id: int | None
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodySchema):
     accept: bool
     reason: str = Field("", max_length=5000)
     change_summary: str = Field("", max_length=5000)
@@ -176,7 +176,7 @@ class SearchHitOut(Schema):
     snippet: str
 
 
-class DocumentTypeIn(Schema):
+class DocumentTypeIn(BodySchema):
     code: str = Field(..., min_length=1, max_length=10, pattern=r"^[A-Z0-9]+$")
     name: str = Field(..., min_length=1, max_length=100)
     number_pattern: str = Field("{type}-{seq:04d}", max_length=100)

@@ -2,7 +2,6 @@
 value records the API token it came with), corrections, frozen limits, charts, capability, signals,
 and stateless statistics on posted data (the `qualitas stats` command's JSON over HTTP)."""
 
-import datetime as dt
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from qualitas.accounts.models import Process, Site, User
-from qualitas.core.api_types import Pagination, PathId, QueryId
+from qualitas.core.api_types import DateTime, Pagination, PathId, QueryId
 from qualitas.core.api_types import referenced as _get
 from qualitas.core.signatures.services import Credentials
 from qualitas.measurements import reports, schemas, selectors, services
@@ -92,7 +91,7 @@ def update_characteristic(request, characteristic_id: PathId, payload: schemas.C
 )
 @paginate(Pagination)
 def list_measurements(
-    request, characteristic_id: PathId, since: dt.datetime | None = None, until: dt.datetime | None = None
+    request, characteristic_id: PathId, since: DateTime | None = None, until: DateTime | None = None
 ):
     characteristic = selectors.characteristic_get(request.auth, characteristic_id)
     return selectors.subgroups_of(request.auth, characteristic, since=since, until=until)

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from qualitas.core.api_types import DateTime, Id, PatchSchema
+from qualitas.core.api_types import BodySchema, DateTime, Id, PatchSchema
 from qualitas.measurements.models import MAX_ABS_VALUE, Characteristic, Measurement, Subgroup
 
 # Measured values and limits: finite, and small enough that sums of squares cannot overflow.
@@ -49,7 +49,7 @@ class CharacteristicOut(Schema):
         return limits.pk if limits else None
 
 
-class CharacteristicIn(Schema):
+class CharacteristicIn(BodySchema):
     name: str = Field(..., min_length=1, max_length=200)
     number: str = Field("", max_length=50, description="Empty: numbered CH-0001, CH-0002 …")
     description: str = Field("", max_length=5000)
@@ -97,7 +97,7 @@ class CharacteristicPatch(PatchSchema):
     raise_nonconformity: bool | None = None
 
 
-class SubgroupIn(Schema):
+class SubgroupIn(BodySchema):
     """One subgroup: its measured values (or one value), or an attribute sample's count and size."""
 
     subgroup: Text100 = Field("", description="Subgroup key; values posted under an existing key are added to it")
@@ -192,13 +192,13 @@ class SubgroupPatch(PatchSchema):
     size: Positive | None = None
 
 
-class SubgroupExclusionIn(Schema):
+class SubgroupExclusionIn(BodySchema):
     excluded: bool
     reason: str = Field(..., min_length=1, max_length=2000)
     version: Version = Field(..., description="The version you edited; 409 if it changed since.")
 
 
-class LimitsFreezeIn(Schema):
+class LimitsFreezeIn(BodySchema):
     first: int | None = Field(None, ge=2, le=100_000, description="Phase I: the first N complete subgroups")
     since: DateTime | None = Field(None, description="Phase I: subgroups taken from …")
     until: DateTime | None = Field(None, description="… to (inclusive)")
@@ -208,7 +208,7 @@ class LimitsFreezeIn(Schema):
     comment: str = Field("", max_length=2000)
 
 
-class LimitsReleaseIn(Schema):
+class LimitsReleaseIn(BodySchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -247,14 +247,14 @@ class AllWindowQuery(WindowQuery):
     last: int | None = Field(None, ge=1, le=5000, description="The last N subgroups (default: all in the period)")
 
 
-class SignalAcknowledgeIn(Schema):
+class SignalAcknowledgeIn(BodySchema):
     note: str = Field(..., min_length=1, max_length=2000)
 
 
 # --- Stateless statistics ---------------------------------------------------------------------------------
 
 
-class StatsChartOptions(Schema):
+class StatsChartOptions(BodySchema):
     phase1: int | None = Field(None, ge=1, le=100_000, description="Estimate the limits from the first N points")
     exclude: list[Annotated[int, Field(ge=1, le=100_000)]] = Field([], max_length=10_000)
     rules: str | None = Field(None, pattern=RULES, description="Default nelson (none for EWMA); not for CUSUM")
@@ -266,7 +266,7 @@ class StatsChartOptions(Schema):
     sigma: Positive | None = Field(None, description="Known process standard deviation")
 
 
-class StatsChartIn(Schema):
+class StatsChartIn(BodySchema):
     kind: str = Field(..., pattern=CHART_TYPE)
     data: list[list[Number | None]] | list[Number] = Field(
         ..., min_length=1, max_length=10_000,
@@ -276,7 +276,7 @@ class StatsChartIn(Schema):
     options: StatsChartOptions = StatsChartOptions()
 
 
-class StatsCapabilityIn(Schema):
+class StatsCapabilityIn(BodySchema):
     values: list[list[Number | None]] | list[Number] = Field(
         ..., min_length=1, max_length=100_000, description="Individual values, or subgroups as rows"
     )

@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from qualitas.core.api_types import Pagination, PathId, QueryId
+from qualitas.core.api_types import Date, Pagination, PathId, QueryId
 from qualitas.core.audit import selectors
 
 router = Router(tags=["audit trail"])
@@ -40,8 +40,8 @@ def list_events(
     record_type: str = "",
     record_id: str = "",
     user_id: QueryId = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Date | None = None,
+    until: Date | None = None,
     action: str = "",
 ):
     return selectors.trail(

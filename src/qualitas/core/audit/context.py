@@ -45,6 +45,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from qualitas.core.audit.kept import keeping
+
         source = "api" if request.path.startswith("/api/") else "web"
-        with acting(source, client_address(request)):
+        with acting(source, client_address(request)), keeping():
             return self.get_response(request)

@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 
 from qualitas.core import records
-from qualitas.core.api_types import PathId
+from qualitas.core.api_types import BodySchema, PathId
 from qualitas.core.links import selectors, services
 from qualitas.core.links.models import KINDS
 
@@ -21,7 +21,7 @@ class LinkOut(Schema):
     created_at: dt.datetime
 
 
-class LinkIn(Schema):
+class LinkIn(BodySchema):
     source_type: str = Field(..., max_length=100)
     source_id: int = Field(..., ge=1, le=2**62)
     target_type: str = Field(..., max_length=100)
@@ -35,7 +35,7 @@ class LinkCreated(Schema):
     kind: str
 
 
-class RemoveIn(Schema):
+class RemoveIn(BodySchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 

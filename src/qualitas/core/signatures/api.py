@@ -2,7 +2,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 
-from qualitas.core.api_types import PathId
+from qualitas.core.api_types import BodySchema, PathId
 from qualitas.core.signatures import selectors, services
 
 router = Router(tags=["signatures"])
@@ -31,7 +31,7 @@ class SignatureOut(Schema):
         return obj.is_valid
 
 
-class PolicyIn(Schema):
+class PolicyIn(BodySchema):
     password: str
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qualitas.core.audit import canonical, covered
+from qualitas.core.audit import canonical, covered, kept
 from qualitas.core.audit.services import record
 from qualitas.core.records import key_for
 from qualitas.core.regulated import is_regulated, signed_content_hash
@@ -45,19 +45,22 @@ def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_au
     """Audit the refusal, count a wrong password or code toward the account's lockout, and raise."""
     from qualitas.core import lockout
 
-    if failed_authentication:
-        lockout.count_failure(actor)
-    with transaction.atomic():
-        record(
-            actor,
-            "sign-failure",
-            "signature.refused",
-            instance=instance,
-            record_type="" if instance is not None else "accounts.user",
-            record_id="" if instance is not None else actor.pk,
-            record_label="" if instance is not None else actor.username,
-            changes={"meaning": [None, meaning], "reason": [None, next(iter(problem.values()))]},
-        )
+    def write():
+        if failed_authentication:
+            lockout.count_failure(actor)
+        with transaction.atomic():
+            return record(
+                actor,
+                "sign-failure",
+                "signature.refused",
+                instance=instance,
+                record_type="" if instance is not None else "accounts.user",
+                record_id="" if instance is not None else actor.pk,
+                record_label="" if instance is not None else actor.username,
+                changes={"meaning": [None, meaning], "reason": [None, next(iter(problem.values()))]},
+            )
+
+    kept.keep(write)  # even when the service's transaction around this check rolls back
     raise SignatureRefused(problem)
 
 

@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from qualitas.core.api_types import Pagination, PathId
+from qualitas.core.api_types import BodySchema, Pagination, PathId
 from qualitas.core.tasks import selectors, services
 
 router = Router(tags=["tasks"])
@@ -43,7 +43,7 @@ class TaskOut(Schema):
         return obj.is_overdue()
 
 
-class CompleteIn(Schema):
+class CompleteIn(BodySchema):
     note: str = ""
 
 

@@ -1,7 +1,7 @@
 from ninja import Field, Router, Schema
 
 from qualitas.core import records
-from qualitas.core.api_types import PathId
+from qualitas.core.api_types import BodySchema, PathId
 from qualitas.core.signatures.services import Credentials
 from qualitas.core.workflow import engine
 
@@ -27,7 +27,7 @@ class StateOut(Schema):
     transitions: list[OptionOut]
 
 
-class StepIn(Schema):
+class StepIn(BodySchema):
     version: int = Field(..., ge=1, le=2**31, description="The version you are acting on; 409 if it changed.")
     reason: str = Field("", max_length=2000)
     password: str = Field("", max_length=512, description="Required when the step needs a signature.")

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import Http404
 
 from qualitas.core import records
+from qualitas.core.audit import kept
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import has_perm, is_system
 from qualitas.core.regulated import StaleVersion, snapshot
@@ -289,15 +290,19 @@ def options(actor, instance) -> list[Option]:
 
 
 def _refused(actor, instance, transition_name: str, reason: str) -> None:
-    """Log the refused attempt in its own transaction (the change itself is rolled back)."""
-    with transaction.atomic():
-        record(
-            actor,
-            "transition",
-            f"{records.key_for(instance)}.{transition_name}_refused",
-            instance=instance,
-            changes={"refused": [None, reason]},
-        )
+    """Log the refused attempt, and keep it even when the caller's transaction rolls back."""
+
+    def write():
+        with transaction.atomic():
+            return record(
+                actor,
+                "transition",
+                f"{records.key_for(instance)}.{transition_name}_refused",
+                instance=instance,
+                changes={"refused": [None, reason]},
+            )
+
+    kept.keep(write)
 
 
 def perform(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from qualitas.core import records
@@ -39,7 +39,10 @@ def panel(request, record_type: str, record_id: int):
 def step(request, record_type: str, record_id: int, name: str):
     instance = records.resolve(request.user, record_type, record_id)
     workflow = engine.workflow_for(instance)
-    transition = workflow.transition(name)
+    try:
+        transition = workflow.transition(name)
+    except ValidationError:
+        raise Http404(f"{name!r} is not a step of this workflow.") from None
     if refusal := engine.not_for_people(transition):
         raise PermissionDenied(refusal)
     reason_required = transition.reason_required
