@@ -7,6 +7,8 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
+# `make run` listens on 127.0.0.1:$(PORT).
+PORT ?= 8000
 
 .PHONY: install constraints run test lint test-postgres e2e chromium bench clean
 
@@ -23,9 +25,10 @@ constraints:
 	{ grep '^#' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
-## Serve the demo organisation on http://127.0.0.1:8000 (migrates and loads demo data first).
+## Serve the demo organisation on http://127.0.0.1:8000 (migrates and loads demo data first);
+## `make run PORT=8080` serves on another port.
 run: install
-	QUALITAS_DEMO=1 $(BIN)/qualitas serve --demo
+	QUALITAS_DEMO=1 $(BIN)/qualitas serve --demo --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -234,16 +234,20 @@ def load_organisation() -> None:
         )
 
 
-def load_demo(only: set[str] | None = None) -> None:
+def load_demo(only: set[str] | None = None) -> int:
     """The demo organisation and every module's demo data (or only the modules named in `only`,
-    which tests use to stay fast)."""
+    which tests use to stay fast). Its notifications stay in the app: the demo's people are
+    fictitious, so nothing is emailed; the number of emails held back is returned."""
     from qualitas.core.modules import demo_order, resolve
+    from qualitas.core.notifications.services import emails_held_back
     from qualitas.standards.models import Clause
     from qualitas.standards.services import load_catalogues
 
-    if not Clause.objects.exists():
-        load_catalogues()
-    load_organisation()
-    for spec in demo_order():
-        if only is None or spec.key in only:
-            resolve(spec.demo)()
+    with emails_held_back() as held:
+        if not Clause.objects.exists():
+            load_catalogues()
+        load_organisation()
+        for spec in demo_order():
+            if only is None or spec.key in only:
+                resolve(spec.demo)()
+    return held.emails

@@ -103,7 +103,8 @@ def test_the_closed_loop_with_a_failed_then_passed_effectiveness_check(people):
         engine.perform(actor=author, instance=capa, transition="implemented")
     actions.action_complete(actor=author, action=extra, evidence="Gauge installed")
     engine.perform(actor=author, instance=capa, transition="implemented")
-    services.effectiveness_check_record(actor=quality, capa=capa, passed=True, result="No recurrence", credentials=SIGN)
+    services.effectiveness_check_record(actor=quality, capa=capa, passed=True, result="No recurrence", credentials=SIGN,
+                                        early_justification="Capability study on 500 parts already conclusive")
     capa.refresh_from_db()
 
     with pytest.raises(PermissionDenied):
@@ -287,7 +288,8 @@ def test_api_closing_requires_a_passed_check_and_a_signature(people, api_client)
     assert bad.status_code in (400, 403) and not capa.effectiveness_checks.exists()
     ok = checker.post(
         f"/capas/{capa.pk}/effectiveness-checks",
-        {"passed": True, "result": "No recurrence", "signature": {"password": PASSWORD}},
+        {"passed": True, "result": "No recurrence", "signature": {"password": PASSWORD},
+         "early_justification": "Capability study on 500 parts already conclusive"},
     )
     assert ok.status_code == 201, ok.content
     client = api_client.as_user(people["approver"])

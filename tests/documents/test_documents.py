@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "qualitas-demo"
 
 
-@pytest.fixture
-def people(db):
-    from qualitas.demo import load_organisation
-
-    load_organisation()
-    users = {u.username: u for u in User.objects.all()}
-    for name in ("reviewer", "approver", "employee", "author", "quality"):
-        if not signing.has_acknowledged_policy(users[name]):
-            signing.acknowledge_policy(actor=users[name], password=PASSWORD)
-    return users
 
 
 def sign(comment=""):

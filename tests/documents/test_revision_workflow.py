@@ -22,18 +22,6 @@ from tests.documents.test_documents import PASSWORD, issue, new_document, sign
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(db):
-    from qualitas.accounts.models import User
-    from qualitas.core.signatures import services as signing
-    from qualitas.demo import load_organisation
-
-    load_organisation()
-    users = {u.username: u for u in User.objects.all()}
-    for name in ("reviewer", "approver", "employee", "author", "quality"):
-        if not signing.has_acknowledged_policy(users[name]):
-            signing.acknowledge_policy(actor=users[name], password=PASSWORD)
-    return users
 
 
 def _reviewed(people, revision):

@@ -105,6 +105,10 @@ def record_check(page, *, passed: bool, result: str) -> None:
     form = page.get_by_test_id("effectiveness-form")
     form.get_by_label("Effective: the criterion is met" if passed else "Not effective").check()
     form.get_by_label("What was checked and found").fill(result)
+    if passed:  # on the day of implementation, before the check is due: an "effective" verdict is justified
+        form.get_by_label("Why the actions can be judged effective before the check is due").fill(
+            "Gauge data of 2,000 parts since the change already show the criterion met."
+        )
     form.get_by_label("Your password").fill(PASSWORD)
     form.get_by_role("button", name="Sign and record").click()
     expect(page.get_by_test_id("checks")).to_contain_text(result)

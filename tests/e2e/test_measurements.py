@@ -37,7 +37,12 @@ def test_chart_entry_capability_and_pdf(page, spc_demo):
     signals = page.get_by_test_id("signals")
     expect(signals).to_contain_text(re.compile(r"nelson-\d"))
     assert chart.locator("circle.signal").count() >= 1
-    assert chart.locator("circle.point title").first.text_content().startswith("Subgroup 1: ")
+    # Points are numbered by their subgroup, as in the signal table (not 1..n of the window shown).
+    first_title = chart.locator("circle.point title").first.text_content()
+    assert re.match(r"Subgroup \d+: ", first_title) and not first_title.startswith("Subgroup 1: "), first_title
+    signal_title = chart.locator("circle.signal title").first.text_content()
+    subgroup = re.match(r"Subgroup (\d+)", signal_title).group(1)
+    expect(signals).to_contain_text(subgroup)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "measurements-chart.png"), full_page=True)
 
@@ -53,7 +58,7 @@ def test_chart_entry_capability_and_pdf(page, spc_demo):
     expect(latest).to_contain_text("E2E-1")
     expect(latest).to_contain_text("12.0102")
     last_title = page.get_by_test_id("control-chart").locator("svg g.series").first.locator("title").last
-    expect(last_title).to_have_text(re.compile(r"^Subgroup 50: 12\.009"))
+    expect(last_title).to_have_text(re.compile(r"^Subgroup E2E-1: 12\.009"))  # labelled by its key
 
     # The live panel polls every 30 seconds (on a fake clock here) and keeps showing the chart.
     page.clock.install()

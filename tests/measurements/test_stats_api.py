@@ -92,7 +92,7 @@ def test_capability_matches_qcc(api):
 def test_sampling_plan_and_action_priority(api):
     # ANSI/ASQ Z1.4 Table I and II-A: lot 2000, level II → K; AQL 0.65 normal → n 125, Ac 2, Re 3
     plan = api.get("/stats/sampling", lot_size=2000, aql="0.65").json()
-    assert plan == {"code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}
+    assert plan == {"code_letter": "K", "plan_code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}
     tightened = api.get("/stats/sampling", lot_size=2000, aql="0.65", inspection="tightened").json()
     assert (tightened["n"], tightened["ac"], tightened["re"]) == (125, 1, 2)
     # AIAG-VDA FMEA handbook (2019): S 9, O 4, D 1 → M; S 5, O 8, D 5 → H

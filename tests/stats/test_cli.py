@@ -367,7 +367,7 @@ def test_capability_summary(capsys):
 
 def test_sampling_plan_lot_2000_aql_065(capsys):
     plan = run_json(capsys, "sampling", "--lot-size", "2000", "--aql", "0.65")
-    assert plan == {"code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}
+    assert plan == {"code_letter": "K", "plan_code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}
     code, out, _ = run(capsys, "sampling", "--lot-size", "2000", "--aql", "0.65", "--level", "II")
     assert out.strip() == (
         "Lot size 2000, AQL 0.65, level II, normal inspection: "

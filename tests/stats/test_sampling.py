@@ -61,17 +61,25 @@ def test_every_cell_matches_the_resolved_table():
         assert (found.n, found.ac, found.re) == (n, ac, re), (inspection, letter, aql)
 
 
-def test_arrows_take_the_code_letter_of_the_plan_they_point_at():
+def test_arrows_keep_the_code_letter_and_name_the_plan_they_point_at():
     # Normal, letter A, AQL 0.010: the arrow points down to letter Q (n = 1250).
-    assert sampling.table_plan("A", "0.010") == sampling.SamplingPlan("Q", 1250, 0, 1)
+    assert sampling.table_plan("A", "0.010") == sampling.SamplingPlan("A", 1250, 0, 1, plan_code_letter="Q")
     # Normal, letter R, AQL 0.010: the arrow points up to letter Q.
-    assert sampling.table_plan("R", "0.010").code_letter == "Q"
+    found = sampling.table_plan("R", "0.010")
+    assert (found.code_letter, found.plan_code_letter, found.arrow_followed) == ("R", "Q", True)
     # Normal, letter B, AQL 6.5: up to A (n = 2, Ac 0, Re 1).
-    assert sampling.table_plan("B", "6.5") == sampling.SamplingPlan("A", 2, 0, 1)
+    assert sampling.table_plan("B", "6.5") == sampling.SamplingPlan("B", 2, 0, 1, plan_code_letter="A")
     # Tightened, letter Q, AQL 0.025: down past R to Table II-B's last row, S (n = 3150, Ac 1, Re 2).
-    assert sampling.table_plan("Q", "0.025", inspection="tightened") == sampling.SamplingPlan("S", 3150, 1, 2)
+    assert sampling.table_plan("Q", "0.025", inspection="tightened") == sampling.SamplingPlan(
+        "Q", 3150, 1, 2, plan_code_letter="S"
+    )
     # Reduced, letter C, AQL 6.5: down to D (n = 3, Ac 0, Re 2), keeping the Ac–Re gap.
-    assert sampling.table_plan("C", "6.5", inspection="reduced") == sampling.SamplingPlan("D", 3, 0, 2)
+    assert sampling.table_plan("C", "6.5", inspection="reduced") == sampling.SamplingPlan(
+        "C", 3, 0, 2, plan_code_letter="D"
+    )
+    # A cell with a plan: both letters are the same.
+    assert sampling.table_plan("K", "1.0").plan_code_letter == "K"
+    assert not sampling.table_plan("K", "1.0").arrow_followed
 
 
 def test_table_one_rows_are_contiguous():
@@ -130,9 +138,9 @@ def test_plans_through_lot_size_for_every_row_level_inspection_and_aql():
     ("inspection", "expected"),
     [
         # ANSI/ASQ Z1.4, lot 2,000, level II → K; AQL 1.0.
-        ("normal", {"code_letter": "K", "n": 125, "ac": 3, "re": 4, "inspect_all": False}),
-        ("tightened", {"code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}),
-        ("reduced", {"code_letter": "K", "n": 50, "ac": 1, "re": 4, "inspect_all": False}),
+        ("normal", {"code_letter": "K", "plan_code_letter": "K", "n": 125, "ac": 3, "re": 4, "inspect_all": False}),
+        ("tightened", {"code_letter": "K", "plan_code_letter": "K", "n": 125, "ac": 2, "re": 3, "inspect_all": False}),
+        ("reduced", {"code_letter": "K", "plan_code_letter": "K", "n": 50, "ac": 1, "re": 4, "inspect_all": False}),
     ],
 )
 def test_lot_of_2000_at_aql_1(inspection, expected):
@@ -141,7 +149,9 @@ def test_lot_of_2000_at_aql_1(inspection, expected):
 
 def test_small_lot_is_inspected_whole():
     # Lot 10, level II → B; AQL 0.65 points down to F (n = 20) ≥ 10 items: inspect all 10.
-    assert sampling.plan(10, "0.65").to_dict() == {"code_letter": "F", "n": 10, "ac": 0, "re": 1, "inspect_all": True}
+    assert sampling.plan(10, "0.65").to_dict() == {
+        "code_letter": "B", "plan_code_letter": "F", "n": 10, "ac": 0, "re": 1, "inspect_all": True
+    }
     assert sampling.plan(1, "2.5").inspect_all
     assert sampling.plan(1, "2.5").n == 1
     # Exactly equal counts as 100 % too.
@@ -238,7 +248,9 @@ def test_switching_score_with_acceptance_number_two_or_more():
     assert decisions[-1].switching_score == 30
     assert decisions[-1].next_inspection == "reduced"
     assert rules.states[-2:] == ["normal", "reduced"]
-    assert rules.record(2000, 0).plan.to_dict() == {"code_letter": "K", "n": 50, "ac": 1, "re": 4, "inspect_all": False}
+    assert rules.record(2000, 0).plan.to_dict() == {
+        "code_letter": "K", "plan_code_letter": "K", "n": 50, "ac": 1, "re": 4, "inspect_all": False
+    }
 
 
 def test_switching_score_with_acceptance_number_zero_or_one():
@@ -284,7 +296,7 @@ def test_decision_to_dict():
     assert decision.to_dict() == {
         "lot": 1,
         "inspection": "normal",
-        "plan": {"code_letter": "K", "n": 125, "ac": 3, "re": 4, "inspect_all": False},
+        "plan": {"code_letter": "K", "plan_code_letter": "K", "n": 125, "ac": 3, "re": 4, "inspect_all": False},
         "nonconforming": 1,
         "accepted": True,
         "switching_score": 3,
@@ -350,7 +362,7 @@ def test_switching_invariants(aql, history):
             assert (decision.next_inspection == "tightened") == two_in_five
             if not two_in_five:
                 if plan.ac >= 2:
-                    score = score + 3 if count <= _tighter_ac(plan.code_letter, aql) else 0
+                    score = score + 3 if count <= _tighter_ac(plan.plan_code_letter, aql) else 0
                 else:
                     score = score + 2 if decision.accepted else 0
                 assert decision.switching_score == score

@@ -1,4 +1,5 @@
-"""API for the organisation (sites, departments, processes) and users (read)."""
+"""API for the organisation (sites, departments, processes), users (read; password reset and unlock
+by administrators) and roles."""
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
@@ -10,9 +11,14 @@ from qualitas.accounts.schemas import (
     DepartmentIn,
     DepartmentOut,
     DepartmentPatch,
+    PasswordResetIn,
+    PasswordResetOut,
     ProcessIn,
     ProcessOut,
     ProcessPatch,
+    RoleIn,
+    RoleOut,
+    RolePatch,
     SiteIn,
     SiteOut,
     SitePatch,
@@ -23,6 +29,7 @@ from qualitas.standards.models import Clause
 
 router = Router(tags=["organisation"])
 users_router = Router(tags=["users"])
+roles_router = Router(tags=["roles"])
 
 
 def _resolve(model, pk, field):
@@ -171,3 +178,39 @@ def unlock_user(request, user_id: PathId, payload: UnlockIn):
     subject = selectors.user_get(request.auth, user_id)
     services.user_unlock(actor=request.auth, user=subject, reason=payload.reason)
     return {"username": subject.username, "locked": lockout.is_locked(subject)}
+
+
+@users_router.post("/users/{user_id}/password-reset", response=PasswordResetOut,
+                   summary="Set or generate a new password for a user (administrators; audited)")
+def reset_password(request, user_id: PathId, payload: PasswordResetIn):
+    subject = selectors.user_get(request.auth, user_id)
+    plain = services.user_password_reset(actor=request.auth, user=subject, reason=payload.reason,
+                                         password=payload.password, generate=payload.generate,
+                                         must_change=payload.must_change)
+    return {"username": subject.username, "must_change": payload.must_change, "password": plain}
+
+
+# --- Roles ------------------------------------------------------------------------------------------------
+
+
+@roles_router.get("/roles", response=list[RoleOut], summary="List roles and their grants")
+@paginate(Pagination)
+def list_roles(request):
+    return selectors.role_list(request.auth)
+
+
+@roles_router.get("/roles/{role_id}", response=RoleOut, summary="Get a role")
+def get_role(request, role_id: PathId):
+    return selectors.role_get(request.auth, role_id)
+
+
+@roles_router.post("/roles", response={201: RoleOut}, summary="Create a role (administrators; audited)")
+def create_role(request, payload: RoleIn):
+    return Status(201, services.role_create(actor=request.auth, **payload.dict()))
+
+
+@roles_router.patch("/roles/{role_id}", response=RoleOut,
+                    summary="Change a role's name, description, grants or activity (administrators; reason required)")
+def update_role(request, role_id: PathId, payload: RolePatch):
+    role = selectors.role_get(request.auth, role_id)
+    return services.role_update(actor=request.auth, role=role, **payload.dict(exclude_unset=True))

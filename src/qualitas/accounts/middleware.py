@@ -5,13 +5,24 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 LOGIN_AT = "qualitas_login_at"
 
+# What a user who must change their password may still open: the change itself and signing out.
+PASSWORD_CHANGE_OPEN = ("password-change", "logout", "login", "login-verify")
+
 
 class AbsoluteSessionTimeoutMiddleware:
-    """Ends a session a fixed time after login, however active it is (the idle timeout is the
-    session cookie age, refreshed on each request)."""
+    """The session rules of a signed-in browser:
+
+    - a session ends a fixed time after login, however active it is (the idle timeout is the session
+      cookie age, refreshed on each request);
+    - after an administrator reset the password with "must change at next sign-in", every page leads
+      to the password change until the user has chosen their own (API tokens are not sessions and are
+      not affected)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,4 +38,16 @@ class AbsoluteSessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect_to_login(request.get_full_path())
+            if getattr(user, "password_change_required", False) and not self._open(request):
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"message": "Your password was reset by an administrator: choose a new one at "
+                                    f"{reverse('password-change')} first."}, status=403)
+                return redirect("password-change")
         return self.get_response(request)
+
+    @staticmethod
+    def _open(request) -> bool:
+        if request.path.startswith((settings.STATIC_URL or "/static/", "/favicon")):
+            return True
+        return request.path in {reverse(name) for name in PASSWORD_CHANGE_OPEN}

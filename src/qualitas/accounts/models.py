@@ -29,12 +29,15 @@ class User(RegulatedModel, AbstractUser):
     site = models.ForeignKey("accounts.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Set when an administrator resets the password: the next sign-in leads to the password change,
+    # and nothing else opens until the user has chosen a password only they know.
+    password_change_required = models.BooleanField("must change password at next sign-in", default=False)
 
     objects = QualitasUserManager()
 
-    # Sign-in bookkeeping is not part of the account's regulated content; password changes are
-    # recorded as events without the hash.
-    AUDIT_EXCLUDE = ("password", "last_login")
+    # Sign-in bookkeeping is not part of the account's regulated content; password changes (and the
+    # must-change flag an administrator's reset sets) are recorded as events without the hash.
+    AUDIT_EXCLUDE = ("password", "last_login", "password_change_required")
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

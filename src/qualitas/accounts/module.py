@@ -40,7 +40,7 @@ MODULE = ModuleSpec(
                        list_url_name="administration:users", api_list="/users"),
     ),
     search="qualitas.accounts.search:search_organisation",
-    api=("qualitas.accounts.api:router", "qualitas.accounts.api:users_router"),
+    api=("qualitas.accounts.api:router", "qualitas.accounts.api:users_router", "qualitas.accounts.api:roles_router"),
     urls=(
         ("", "qualitas.accounts.urls:auth_patterns"),
         ("organisation/", "qualitas.accounts.urls:organisation_patterns"),
@@ -49,6 +49,7 @@ MODULE = ModuleSpec(
     on_migrate=("qualitas.accounts.roles:sync_builtin_roles_after_migrate",),
     audit_events=(
         "account.password_changed",
+        "account.password_reset",
         "account.role_assigned",
         "account.role_assignment_saved",
         "account.role_assignment_deleted",

@@ -76,6 +76,11 @@ def _same(a: dict | None, b: dict | None) -> bool:
     return a is not None and b is not None and norm(a) == norm(b)
 
 
+def changed_by_administrator(role) -> bool:
+    """A built-in role whose grants differ from the defaults last applied: `migrate` leaves it alone."""
+    return bool(role.builtin and role.defaults is not None and not _same(role.permissions, role.defaults))
+
+
 def sync_builtin_roles() -> list[str]:
     """Create missing built-in roles and update unchanged ones to the installed modules' grants.
     Returns one line per role it created, updated or left alone (for `migrate` to print)."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
-from qualitas.accounts.models import Department, Process, Site
+from qualitas.accounts.models import Department, Process, Role, Site
 from qualitas.core.api_types import BodySchema, Id, PatchSchema
 
 
@@ -156,3 +156,61 @@ class UserOut(Schema):
     @staticmethod
     def resolve_roles(obj) -> list[dict]:
         return [{"code": a.role.code, "name": a.role.name, "site_id": a.site_id} for a in obj.role_assignments.all()]
+
+
+Grants = dict[str, list[str]]
+GRANTS_HELP = ('Actions per permission module: {"documents": ["view", "create"], "*": ["view"]}; "*" is every '
+               "module except those granted explicitly (users and roles, the audit trail). Actions: view, create, "
+               "edit, approve, administer.")
+
+
+class RoleOut(Schema):
+    id: int
+    version: int
+    code: str
+    name: str
+    description: str
+    permissions: Grants
+    builtin: bool
+    active: bool
+    changed_by_administrator: bool = Field(
+        ..., description="A built-in role whose grants an administrator changed: `migrate` leaves it alone.")
+
+    @staticmethod
+    def resolve_changed_by_administrator(obj) -> bool:
+        from qualitas.accounts.roles import changed_by_administrator
+
+        return changed_by_administrator(obj)
+
+
+class RoleIn(BodySchema):
+    code: str = Field(..., min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]*$",
+                      description="Lower-case letters, digits and hyphens; cannot be changed later.")
+    name: str = Field(..., min_length=1, max_length=100)
+    description: str = Field("", max_length=2000)
+    permissions: Grants = Field(default_factory=dict, description=GRANTS_HELP)
+    reason: str = Field("", max_length=2000)
+
+
+class RolePatch(PatchSchema):
+    model = Role
+
+    version: int = Field(..., ge=1, le=2**31, description="The version you edited; 409 if it changed since.")
+    reason: str = Field(..., min_length=1, max_length=2000, description="Why the role changes (audited).")
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+    permissions: Grants | None = Field(None, description=GRANTS_HELP + " Replaces the role's grants.")
+    active: bool | None = None
+
+
+class PasswordResetIn(BodySchema):
+    reason: str = Field(..., min_length=1, max_length=2000, description="Why the password is reset (audited).")
+    password: str = Field("", max_length=128, description="The new password; leave empty with generate=true.")
+    generate: bool = Field(False, description="Generate a one-time password, returned once in the answer.")
+    must_change: bool = Field(True, description="The user must choose their own password at the next sign-in.")
+
+
+class PasswordResetOut(Schema):
+    username: str
+    must_change: bool
+    password: str | None = Field(None, description="The generated password (only with generate=true; not stored).")

@@ -79,11 +79,40 @@ def user_admin_get(actor: User, user_id: int) -> User:
 
 
 def role_list(actor: User) -> QuerySet[Role]:
+    """Roles and their grants: for those who read user administration (administrators; quality
+    managers and auditors by default)."""
+    authorize(actor, "accounts", "view")
     return Role.objects.all()
 
 
 def role_get(actor: User, role_id: int) -> Role:
-    return get_object_or_404(Role, pk=role_id)
+    return get_object_or_404(role_list(actor), pk=role_id)
+
+
+def role_history(actor: User, role: Role, *, limit: int = 20):
+    """The audit events of one role, newest first (creation, grant changes, synchronisations)."""
+    from qualitas.core.audit.models import AuditEvent
+
+    authorize(actor, "accounts", "view")
+    return AuditEvent.objects.filter(record_type="accounts.role", record_id=str(role.pk)).order_by("-sequence")[:limit]
+
+
+def locked_usernames(actor: User) -> set[str]:
+    """Usernames locked after failed sign-ins or signatures (one query, for the users list)."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    authorize(actor, "accounts", "administer")
+    attempts = AccessAttempt.objects.all()
+    cooloff = getattr(settings, "AXES_COOLOFF_TIME", None)
+    if cooloff:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - timedelta(hours=float(cooloff)))
+    rows = attempts.values("username").annotate(failures=Sum("failures_since_start"))
+    return {row["username"] for row in rows if row["failures"] >= settings.AXES_FAILURE_LIMIT}
 
 
 def token_list(actor: User, user: User) -> QuerySet[ApiToken]:

@@ -3,6 +3,7 @@ audit event (configuration is audit-trailed too, P11-K)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
@@ -168,7 +169,63 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
     return user
 
 
+# No 0/O, 1/l/I: a generated password is read out or typed from a screen.
+_GENERATED_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(user: User | None = None) -> str:
+    """A random one-time password in four groups of five ("x7Kp2-…"), passing the validators."""
+    while True:
+        groups = ["".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(5)) for _ in range(4)]
+        password = "-".join(groups)
+        try:
+            validate_password(password, user)
+        except ValidationError:  # pragma: no cover - a random 20-character password practically always passes
+            continue
+        return password
+
+
+@transaction.atomic
+def user_password_reset(
+    *, actor: User, user: User, reason: str, password: str = "", generate: bool = False, must_change: bool = True
+) -> str | None:
+    """An administrator sets a new password for `user` (who forgot theirs, or whose password may be
+    known to others), or has one generated. The password must pass the validators; with
+    `must_change` the user has to choose their own at the next sign-in. Their open sessions end (the
+    password is part of the session). Returns the generated password, shown once and never stored.
+    Audited with the reason, never with the password."""
+    authorize(actor, "accounts", "administer")
+    _not_system(user)
+    if actor.pk == user.pk:
+        raise ValidationError("Change your own password under Profile and security, with your current password.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A reason for the password reset is required."})
+    if bool(password) == bool(generate):
+        raise ValidationError({"password": "Enter a new password or have one generated (not both)."})
+    plain = generate_password(user) if generate else password
+    validate_password(plain, user)
+    before = user.password_change_required
+    user.set_password(plain)
+    user.password_change_required = bool(must_change)
+    User.objects.filter(pk=user.pk).update(
+        password=user.password, password_change_required=user.password_change_required)
+    changes = {"password": ["(hidden)", "(generated)" if generate else "(set by administrator)"]}
+    if before != user.password_change_required:
+        changes["must change password at next sign-in"] = [before, user.password_change_required]
+    record(actor, "update", "account.password_reset", record_type="accounts.user", record_id=user.pk,
+           record_label=user.username, changes=changes, reason=reason)
+    _end_sessions(user)
+    return plain if generate else None
+
+
 def password_changed(*, actor, user: User) -> None:
+    """Record that `user`'s password changed (without it); a pending must-change is fulfilled."""
+    changes = {"password": ["(hidden)", "(changed)"]}
+    if user.password_change_required and actor.pk == user.pk:
+        User.objects.filter(pk=user.pk).update(password_change_required=False)
+        user.password_change_required = False
+        changes["must change password at next sign-in"] = [True, False]
     record(
         actor,
         "update",
@@ -176,7 +233,7 @@ def password_changed(*, actor, user: User) -> None:
         record_type="accounts.user",
         record_id=user.pk,
         record_label=user.username,
-        changes={"password": ["(hidden)", "(changed)"]},
+        changes=changes,
     )
 
 
@@ -208,20 +265,32 @@ def validate_permissions(permissions, allow_unknown: bool = False) -> dict:
 
 @transaction.atomic
 def role_create(
-    *, actor: User, code: str, name: str, permissions: dict, description: str = "", builtin: bool = False
+    *, actor: User, code: str, name: str, permissions: dict, description: str = "", builtin: bool = False,
+    reason: str = "",
 ) -> Role:
+    """A new role: a name and the actions it grants per permission module (administrators; audited).
+    Built-in roles are created by the synchronisation after `migrate`, as the system."""
     authorize(actor, "accounts", "administer")
+    code, name = (code or "").strip().lower(), (name or "").strip()
+    if not code:
+        raise ValidationError({"code": "A code is required (lower-case letters, digits and hyphens)."})
+    if not name:
+        raise ValidationError({"name": "A name is required."})
+    if Role.objects.filter(code__iexact=code).exists():
+        raise ValidationError({"code": f"A role with the code {code!r} exists already."})
+    if Role.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"A role named {name!r} exists already."})
     # Built-in roles may name modules that are not installed yet; they apply once the module is.
     role = Role(
         code=code,
         name=name,
-        description=description,
+        description=description or "",
         permissions=validate_permissions(permissions, allow_unknown=builtin),
         builtin=builtin,
     )
     if builtin:
         role.defaults = role.permissions
-    return record_create(actor, role, event="account.role_created")
+    return record_create(actor, role, event="account.role_created", reason=(reason or "").strip())
 
 
 @transaction.atomic
@@ -239,13 +308,61 @@ def role_sync_defaults(*, actor: User, role: Role, permissions: dict) -> Role:
 
 @transaction.atomic
 def role_update(*, actor: User, role: Role, version: int | None = None, reason: str = "", **fields) -> Role:
+    """Change a role's name, description, grants or whether it is in use: every change names its
+    reason (it changes what people may do) and the version it was made on. A built-in role changed
+    here is left alone by the synchronisation after `migrate` from then on."""
     authorize(actor, "accounts", "administer")
     _check_fields(fields, ("name", "description", "permissions", "active"))
     if "permissions" in fields:
-        fields["permissions"] = validate_permissions(fields["permissions"])
+        fields["permissions"] = _role_permissions(role, fields["permissions"])
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if not fields["name"]:
+            raise ValidationError({"name": "A name is required."})
+        if Role.objects.filter(name__iexact=fields["name"]).exclude(pk=role.pk).exists():
+            raise ValidationError({"name": f"A role named {fields['name']!r} exists already."})
+    if not _someone_administers_accounts(role, fields):
+        raise ValidationError({"permissions": "After this change no active user could administer users and "
+                                              "roles: keep the Administer right on Users and roles for a role "
+                                              "that someone holds."})
     return record_update(
-        actor, role, event="account.role_updated", changes=fields, expected_version=version, reason=reason
+        actor, role, event="account.role_updated", changes=fields, expected_version=version, reason=reason,
+        require_reason=True,
     )
+
+
+def _role_permissions(role: Role, permissions) -> dict:
+    """Validated grants; a module that is not installed here may stay only as the role already had it
+    (a built-in role carries the grants of modules installed later)."""
+    if not isinstance(permissions, dict):
+        return validate_permissions(permissions)
+    kept = {
+        key: actions for key, actions in permissions.items()
+        if key != "*" and key not in PERMISSION_MODULES and key in role.permissions
+        and isinstance(actions, list | tuple) and all(isinstance(action, str) for action in actions)
+        and sorted(actions) == sorted(role.permissions[key] or [])
+    }
+    clean = validate_permissions({key: value for key, value in permissions.items() if key not in kept})
+    clean.update(validate_permissions(kept, allow_unknown=True))
+    return clean
+
+
+def _someone_administers_accounts(changed: Role, fields: dict) -> bool:
+    """Whether, with `fields` applied to role `changed`, an active person could still administer."""
+
+    def administers(permissions: dict) -> bool:
+        # "accounts" is an explicit module: a "*" grant reaches it only with the administer right.
+        return "administer" in (permissions.get("accounts") or ()) or "administer" in (permissions.get("*") or ())
+
+    roles = []
+    for role in Role.objects.all():
+        permissions, active = role.permissions, role.active
+        if role.pk == changed.pk:
+            permissions, active = fields.get("permissions", permissions), fields.get("active", active)
+        if active and administers(permissions):
+            roles.append(role.pk)
+    return RoleAssignment.objects.filter(role_id__in=roles, user__is_active=True).exclude(
+        user__username__iexact=SYSTEM_USERNAME).exists()
 
 
 def _roles_of(user: User) -> list[str]:

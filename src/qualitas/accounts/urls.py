@@ -39,7 +39,10 @@ administration_patterns = (
         path("users/<int:user_id>/unlock/", views_admin.user_unlock, name="user-unlock"),
         path("users/<int:user_id>/roles/", views_admin.role_assign, name="role-assign"),
         path("users/<int:user_id>/roles/<int:assignment_id>/remove/", views_admin.role_unassign, name="role-unassign"),
+        path("users/<int:user_id>/password/", views_admin.user_password_reset, name="user-password-reset"),
         path("roles/", views_admin.role_list, name="roles"),
+        path("roles/new/", views_admin.role_create, name="role-new"),
+        path("roles/<int:role_id>/", views_admin.role_detail, name="role"),
     ],
     "administration",
 )

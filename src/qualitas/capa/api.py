@@ -235,7 +235,8 @@ def record_check(request, capa_id: PathId, payload: schemas.EffectivenessIn):
     capa = selectors.capa_get(request.auth, capa_id)
     check = services.effectiveness_check_record(
         actor=request.auth, capa=capa, passed=payload.passed, result=payload.result,
-        performed_on=payload.performed_on, credentials=_credentials(payload.signature),
+        performed_on=payload.performed_on, early_justification=payload.early_justification,
+        credentials=_credentials(payload.signature),
     )
     return Status(201, check)
 

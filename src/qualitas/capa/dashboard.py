@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter, OrderedDict
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from qualitas.capa import selectors
@@ -113,6 +114,7 @@ def summary(actor, *, today: dt.date | None = None) -> dict:
         },
         "months": window,
         "cost_of_poor_quality": {m: float(v) for m, v in copq.items()},
+        "currency": settings.CURRENCY,
         "complaints_per_month": dict(complaints),
         "satisfaction_percent": {m: (round(sum(v) / len(v), 1) if v else None) for m, v in satisfaction.items()},
     }
@@ -131,11 +133,12 @@ def charts(data: dict) -> dict[str, str]:
         "pareto_causes": svg.pareto_chart(cause["categories"], cause["counts"], cause["cumulative_percent"],
                                           title="Pareto of verified root causes (6M)"),
         "ageing": svg.bar_chart(list(data["capa"]["ageing"]), list(data["capa"]["ageing"].values()),
-                                title="Open CAPAs by age", color="#fd7e14"),
+                                title="Open CAPAs by age", color="#fd7e14", integer=True),
         "copq": svg.bar_chart(short, [data["cost_of_poor_quality"][m] for m in months_],
-                              title="Cost of poor quality by month", color="#dc3545"),
+                              title=f"Cost of poor quality by month ({data['currency']})", color="#dc3545",
+                              unit=f" {data['currency']}"),
         "complaints": svg.bar_chart(short, [data["complaints_per_month"][m] for m in months_],
-                                    title="Complaints per month", color="#6f42c1"),
+                                    title="Complaints per month", color="#6f42c1", integer=True),
         "satisfaction": svg.line_chart(short, {"Satisfaction %": [data["satisfaction_percent"][m] for m in months_]},
                                        title="Customer satisfaction", unit="%", max_value=100),
     }

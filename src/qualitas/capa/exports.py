@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -32,12 +33,13 @@ def _response(actor, name: str, title: str, header, rows, export: str) -> HttpRe
 
 def nonconformity_register(actor, ncs, export: str) -> HttpResponse:
     header = ["Number", "Title", "Source", "Type", "Severity", "Category", "Site", "Process", "Product", "Lot",
-              "Quantity", "Detected", "Owner", "Status", "CAPA needed", "Cost of poor quality"]
+              "Quantity", "Detected", "Owner", "Status", "CAPA needed", "Cost of poor quality", "Currency"]
     rows = (
         [nc.number, nc.title, nc.get_source_display(), nc.get_nc_type_display(), nc.severity.name, nc.category,
          nc.site.name if nc.site else "", nc.process.code if nc.process else "", nc.product, nc.lot,
          nc.quantity_affected if nc.quantity_affected is not None else "", nc.detected_on, nc.owner.display_name,
-         nc.get_status_display(), {True: "yes", False: "no"}.get(nc.capa_required, ""), nc.cost_of_poor_quality]
+         nc.get_status_display(), {True: "yes", False: "no"}.get(nc.capa_required, ""), nc.cost_of_poor_quality,
+         settings.CURRENCY]
         for nc in ncs
     )
     return _response(actor, "nonconformities", "Nonconformity register", header, rows, export)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from qualitas.accounts.models import Process, Site, User
 from qualitas.capa.models import (
@@ -58,6 +59,7 @@ class NonconformityForm(StyledForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["cost_of_poor_quality"].label = f"Cost of poor quality ({settings.CURRENCY})"
         self.fields["owner"].queryset = _users()
         self.fields["version"].required = editing  # a change names the version it was made on
         if not editing:
@@ -85,6 +87,10 @@ class DispositionForm(StyledForm):
     quantity = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=3)
     cost = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2, initial=0)
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=20000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cost"].label = f"Cost ({settings.CURRENCY})"
 
 
 class CapaForm(StyledForm):
@@ -205,7 +211,25 @@ class EffectivenessForm(SignatureForm):
         max_length=20000,
         label="What was checked and found",
     )
-    field_order = ["passed", "result"]
+    early_justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        max_length=1500,
+        required=False,
+        label="Why the actions can be judged effective before the check is due",
+        help_text="Needed for an \u201ceffective\u201d verdict before the due date; kept with the check, its "
+        "signature and the audit trail.",
+    )
+    field_order = ["passed", "result", "early_justification"]
+
+    def __init__(self, *args, early_days: int = 0, policy: str = "justify", **kwargs):
+        """`early_days`: how long before its due date the check is recorded. Before it, an "effective"
+        verdict needs the justification (policy "justify") or cannot be chosen (policy "refuse")."""
+        super().__init__(*args, **kwargs)
+        if not early_days:
+            del self.fields["early_justification"]
+        elif policy == "refuse":
+            del self.fields["early_justification"]
+            self.fields["passed"].choices = [c for c in self.fields["passed"].choices if c[0] == "no"]
 
 
 class ComplaintForm(StyledForm):

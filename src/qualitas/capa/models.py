@@ -215,6 +215,12 @@ class EffectivenessCheck(RegulatedModel):
     passed = models.BooleanField()
     performed_by = _user_fk()
     performed_on = models.DateField(default=timezone.localdate)
+    due_on = models.DateField("check was due", null=True, blank=True,
+                              help_text="The CAPA's effectiveness-check due date when the check was recorded.")
+    early_justification = models.TextField(
+        "justification for an early verdict", blank=True,
+        help_text="Why the actions could be judged effective before the check was due.",
+    )
     site = models.ForeignKey("accounts.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -225,6 +231,13 @@ class EffectivenessCheck(RegulatedModel):
 
     def __str__(self) -> str:
         return f"Effectiveness check of {self.capa.number}: {'passed' if self.passed else 'failed'}"
+
+    @property
+    def days_early(self) -> int:
+        """Days before its due date that the check was performed (0 when on or after it)."""
+        if self.due_on is None or self.performed_on is None:
+            return 0
+        return max(0, (self.due_on - self.performed_on).days)
 
 
 class Complaint(RegulatedModel):

@@ -11,6 +11,7 @@ from reportlab.lib import colors
 from qualitas.actions.selectors import actions_of
 from qualitas.capa import analysis
 from qualitas.capa.selectors import linked_records
+from qualitas.capa.templatetags.capa_money import money_text
 from qualitas.core import pdf
 from qualitas.core.signatures.selectors import signatures_of
 
@@ -19,9 +20,10 @@ def _section(title: str, *flow) -> list:
     return [pdf.Paragraph(title, pdf.H2), *flow]
 
 
-def _actions_table(actions) -> list:
+def _actions_table(actions, empty: str | None = "None.") -> list:
+    """The actions as a table; without any, the `empty` sentence (or nothing when it is None)."""
     if not actions:
-        return [pdf.p("None.")]
+        return [pdf.p(empty)] if empty else []
     rows = [
         [a.number, a.title, a.owner.display_name, a.due_date or "", a.get_status_display(),
          f"{a.evidence}" + (f" (done {timezone.localtime(a.completed_at):%Y-%m-%d})" if a.completed_at else "")]
@@ -29,6 +31,20 @@ def _actions_table(actions) -> list:
     ]
     return [pdf.table(["No.", "Action", "Owner", "Due", "Status", "Evidence"], rows,
                       widths=[28 * pdf.mm, 42 * pdf.mm, 28 * pdf.mm, 20 * pdf.mm, 16 * pdf.mm, None])]
+
+
+def _containment_flow(capa, containment) -> list:
+    """D3: the containment described on the CAPA and the containment actions, or one sentence when neither."""
+    flow = [pdf.p(capa.containment)] if (capa.containment or "").strip() else []
+    flow += _actions_table(containment, None)
+    return flow or [pdf.p("No containment recorded.")]
+
+
+def _check_result(check) -> str:
+    if not check.early_justification:
+        return check.result
+    return (f"{check.result} Judged effective {check.days_early} day(s) before the check was due; "
+            f"justification: {check.early_justification}")
 
 
 def _why_flow(capa) -> list:
@@ -81,19 +97,20 @@ def eight_d_pdf(actor, capa) -> bytes:
                             [[nc.number + " " + nc.title, nc.severity.name, nc.detected_on,
                               f"{nc.product} {nc.lot}".strip(), nc.get_status_display()] for nc in ncs])
                   if ncs else pdf.p("No nonconformity linked.")),
-        *_section("D3 Containment", pdf.p(capa.containment or "—"), *_actions_table(containment)),
+        *_section("D3 Containment", *_containment_flow(capa, containment)),
         *_section("D4 Root cause analysis", pdf.Paragraph("5-Why", pdf.BODY), *_why_flow(capa),
                   pdf.Paragraph("Ishikawa (6M)", pdf.BODY), *_fishbone_flow(capa),
                   pdf.Paragraph("Root causes", pdf.BODY), *_root_cause_flow(capa)),
-        *_section("D5 Chosen corrective actions", *_actions_table(corrective)),
+        *_section("D5 Chosen corrective actions", *_actions_table(corrective, "No corrective action recorded.")),
         *_section("D6 Implementation and effectiveness",
                   pdf.p(f"Implemented on {capa.implemented_on or '—'}; effectiveness check due "
                         f"{capa.effectiveness_due or '—'}. Criterion: {capa.effectiveness_criterion or '—'}"),
-                  pdf.table(["Date", "By", "Result", "Outcome"],
-                            [[c.performed_on, c.performed_by.display_name, c.result,
-                              "PASSED" if c.passed else "FAILED"] for c in checks])
+                  pdf.table(["Date", "Due", "By", "Result", "Outcome"],
+                            [[c.performed_on, c.due_on or "—", c.performed_by.display_name, _check_result(c),
+                              "PASSED" if c.passed else "FAILED"] for c in checks],
+                            widths=[20 * pdf.mm, 20 * pdf.mm, 30 * pdf.mm, None, 18 * pdf.mm])
                   if checks else pdf.p("No effectiveness check yet.")),
-        *_section("D7 Prevention of recurrence", *_actions_table(preventive)),
+        *_section("D7 Prevention of recurrence", *_actions_table(preventive, "No preventive action recorded.")),
         *_section("D8 Closure",
                   pdf.p(f"Closed {timezone.localtime(capa.closed_at):%Y-%m-%d %H:%M %Z}." if capa.closed_at
                         else "Not closed.")),
@@ -108,16 +125,22 @@ def eight_d_pdf(actor, capa) -> bytes:
     return pdf.render(frame, story)
 
 
-def _bar_drawing(title: str, labels, values, color="#0d6efd") -> Drawing:
+def _bar_drawing(title: str, labels, values, color="#0d6efd", *, integer: bool = False) -> Drawing:
+    """A bar chart for the dashboard PDF; `integer` for counts (whole-number ticks, as on the page)."""
+    from qualitas.core.charts import axis_ticks
+
     drawing = Drawing(480, 200)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 40, 420, 130
+    chart.x, chart.y, chart.width, chart.height = 48, 40, 412, 130
     chart.data = [list(values) or [0]]
     chart.categoryAxis.categoryNames = [str(label)[:14] for label in labels] or [""]
     chart.categoryAxis.labels.angle = 30
     chart.categoryAxis.labels.boxAnchor = "ne"
     chart.categoryAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin = 0
+    ticks = axis_ticks(max(values, default=0), integer=integer)
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, ticks[-1]
+    chart.valueAxis.valueStep = ticks[1] - ticks[0]
+    chart.valueAxis.labelTextFormat = (lambda v: f"{v:,.0f}") if float(ticks[1]).is_integer() else "%g"
     chart.valueAxis.labels.fontSize = 7
     chart.bars[0].fillColor = colors.HexColor(color)
     drawing.add(chart)
@@ -135,15 +158,18 @@ def dashboard_pdf(actor, data: dict) -> bytes:
               f"{capa['open']}. On-time closure: {capa['on_time_rate'] if capa['on_time_rate'] is not None else '—'}%. "
               f"Effectiveness-check pass rate: "
               f"{capa['effectiveness_pass_rate'] if capa['effectiveness_pass_rate'] is not None else '—'}%."),
-        _bar_drawing("Pareto of nonconformity categories", cat["categories"], cat["counts"]),
+        _bar_drawing("Pareto of nonconformity categories", cat["categories"], cat["counts"], integer=True),
         pdf.table(["Category", "Count", "%", "Cumulative %"],
                   [[c, n, f"{p:.1f}", f"{cp:.1f}"] for c, n, p, cp in
                    zip(cat["categories"], cat["counts"], cat["percent"], cat["cumulative_percent"], strict=True)]),
-        _bar_drawing("Open CAPAs by age", list(capa["ageing"]), list(capa["ageing"].values()), "#fd7e14"),
-        _bar_drawing("Cost of poor quality by month", [m[2:] for m in months],
+        _bar_drawing("Open CAPAs by age", list(capa["ageing"]), list(capa["ageing"].values()), "#fd7e14",
+                     integer=True),
+        _bar_drawing(f"Cost of poor quality by month ({data['currency']})", [m[2:] for m in months],
                      [data["cost_of_poor_quality"][m] for m in months], "#dc3545"),
+        pdf.p(f"Cost of poor quality over the 12 months: "
+              f"{money_text(sum(data['cost_of_poor_quality'].values()))}."),
         _bar_drawing("Complaints per month", [m[2:] for m in months],
-                     [data["complaints_per_month"][m] for m in months], "#6f42c1"),
+                     [data["complaints_per_month"][m] for m in months], "#6f42c1", integer=True),
     ]
     frame = pdf.PageFrame(title="Improvement dashboard",
                           footer_note=f"Printed {timezone.localtime():%Y-%m-%d %H:%M %Z} by {actor.display_name}")

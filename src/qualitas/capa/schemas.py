@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from ninja import Field, Schema
 
 from qualitas.capa.models import Capa, Complaint, Nonconformity, Severity
@@ -67,8 +68,13 @@ class NonconformityOut(Schema):
     evaluation: str
     evaluated_at: dt.datetime | None
     cost_of_poor_quality: Decimal
+    currency: str = Field(description="ISO 4217 code of the money amounts (QUALITAS_CURRENCY)")
     closed_at: dt.datetime | None
     version: int
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return settings.CURRENCY
 
 
 class NonconformityIn(BodySchema):
@@ -128,9 +134,14 @@ class DispositionOut(Schema):
     justification: str
     quantity: Decimal | None
     cost: Decimal
+    currency: str = Field(description="ISO 4217 code of the cost (QUALITAS_CURRENCY)")
     proposed_by_id: int
     status: str
     version: int
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return settings.CURRENCY
 
 
 class SimilarOut(Schema):
@@ -251,6 +262,11 @@ class EffectivenessIn(BodySchema):
     passed: bool
     result: str = Field(..., min_length=1, max_length=20000)
     performed_on: Date | None = None
+    early_justification: str = Field(
+        "", max_length=1500,
+        description="Why the actions are judged effective before the check is due: needed for passed=true before "
+                    "the due date (unless the server refuses early verdicts: QUALITAS_EARLY_EFFECTIVENESS=refuse).",
+    )
     signature: SignatureIn
 
 
@@ -262,6 +278,9 @@ class EffectivenessOut(Schema):
     passed: bool
     performed_by_id: int
     performed_on: dt.date
+    due_on: dt.date | None
+    days_early: int
+    early_justification: str
     version: int
 
 

@@ -22,7 +22,7 @@ from qualitas.capa.models import (
     capa_sources,
     nc_sources,
 )
-from qualitas.config.env import env_int
+from qualitas.config.env import env_int, env_str
 from qualitas.core.links.services import link_create, link_follow_up
 from qualitas.core.permissions import authorize
 from qualitas.core.regulated import record_create, record_update
@@ -334,28 +334,68 @@ def close_capa_tasks(actor, capa: Capa, *, cancelled: bool = False) -> None:
     _close_tasks(actor, capa, "CAPA cancelled" if cancelled else "CAPA closed", cancelled=cancelled)
 
 
+EARLY_POLICIES = ("justify", "refuse")
+EARLY_JUSTIFICATION_MAX = 1500  # with the note before it, it fits the signature's 2,000-character comment
+
+
+def early_effectiveness_policy() -> str:
+    """QUALITAS_EARLY_EFFECTIVENESS: what an "effective" verdict before the check is due needs.
+
+    `justify` (default): a justification, kept on the check, in its audit event and with its signature;
+    `refuse`: it is refused until the due date. An unknown value is reported by `qualitas check` and
+    treated as `refuse` meanwhile (the stricter reading).
+    """
+    value = env_str("QUALITAS_EARLY_EFFECTIVENESS", "justify").strip().lower() or "justify"
+    return value if value in EARLY_POLICIES else "refuse"
+
+
+def early_check(capa: Capa, performed_on: dt.date | None = None) -> int:
+    """Days before the effectiveness check is due that a check on `performed_on` (default today) would be."""
+    performed_on = performed_on or timezone.localdate()
+    if capa.effectiveness_due is None or performed_on >= capa.effectiveness_due:
+        return 0
+    return (capa.effectiveness_due - performed_on).days
+
+
 def effectiveness_check_record(
-    *, actor, capa: Capa, passed: bool, result: str, credentials: signing.Credentials, performed_on=None
+    *, actor, capa: Capa, passed: bool, result: str, credentials: signing.Credentials, performed_on=None,
+    early_justification: str = "",
 ) -> EffectivenessCheck:
     """Record the effectiveness check, signed "verified". A failed check sends the CAPA back to
-    implementation (with the reason) so new actions can be planned; a passed one allows closing."""
+    implementation (with the reason) so new actions can be planned; a passed one allows closing.
+
+    Judging the actions effective before the check is due needs `early_justification` (kept on the
+    check, in the audit trail and as the signature's comment), or is refused, as
+    QUALITAS_EARLY_EFFECTIVENESS says. Finding them not effective needs no justification at any time."""
     authorize(actor, MODULE, "edit", capa.site_id)
     result = (result or "").strip()
     if not result:
         raise ValidationError({"result": "Describe what was checked and what was found."})
     _not_future(performed_on, "performed_on")
+    performed_on = performed_on or timezone.localdate()
+    justification = " ".join((early_justification or "").split())
+    _check_early(capa, bool(passed), performed_on, justification)
+    days_early = early_check(capa, performed_on) if passed else 0
+    if days_early:
+        note = f"Judged effective {days_early} day(s) before the check was due ({capa.effectiveness_due}): "
+        comment = note + justification + (f" | {credentials.comment}" if credentials.comment else "")
+        credentials = signing.Credentials(credentials.password, credentials.otp, comment)
     signing.verify_signer(actor, credentials, instance=capa, meaning="verified")
     with transaction.atomic():
         current = Capa.objects.select_for_update().get(pk=capa.pk)
         if current.status != "verification":
             raise ValidationError("The effectiveness check is recorded once the actions are implemented.")
+        if current.effectiveness_due != capa.effectiveness_due:  # rescheduled meanwhile: judge again
+            _check_early(current, bool(passed), performed_on, justification)
         check = record_create(
             actor,
             EffectivenessCheck(
                 capa=current, criterion=current.effectiveness_criterion, result=result, passed=bool(passed),
-                performed_by=actor, performed_on=performed_on or timezone.localdate(), site=current.site,
+                performed_by=actor, performed_on=performed_on, site=current.site, due_on=current.effectiveness_due,
+                early_justification=justification if days_early else "",
             ),
             event="capa.effectiveness_checked",
+            reason=credentials.comment if days_early else "",
         )
         signing.sign(actor=actor, instance=check, meaning="verified", credentials=credentials, verified=True)
         from qualitas.core.tasks.services import tasks_complete_for
@@ -374,6 +414,27 @@ def effectiveness_check_record(
                        f"{actor.display_name} found the actions not effective: {result}", url=url_for(current))
     capa.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return check
+
+
+def _check_early(capa: Capa, passed: bool, performed_on: dt.date, justification: str) -> None:
+    days = early_check(capa, performed_on)
+    if not passed or not days:
+        return
+    due = capa.effectiveness_due
+    if early_effectiveness_policy() == "refuse":
+        raise ValidationError({"passed": (
+            f"The effectiveness check is due on {due} ({days} day(s) from {performed_on}); the actions cannot be "
+            "judged effective before then. A check finding them not effective can be recorded at any time."
+        )})
+    if not justification:
+        raise ValidationError({"early_justification": (
+            f"The effectiveness check is due on {due}, {days} day(s) after {performed_on}: say why the actions "
+            "can be judged effective already (the justification is kept with the signature)."
+        )})
+    if len(justification) > EARLY_JUSTIFICATION_MAX:
+        raise ValidationError({"early_justification": (
+            f"The justification takes at most {EARLY_JUSTIFICATION_MAX:,} characters (it is signed with the check)."
+        )})
 
 
 # --- Complaints and satisfaction ----------------------------------------------------------------------------

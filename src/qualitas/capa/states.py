@@ -56,7 +56,7 @@ def nc_capa_linked(actor, nc) -> str | None:
 
 def signature_configured(actor, disposition) -> str | None:
     if not disposition.nonconformity.severity.disposition_signature:
-        return "This severity does not ask for a signed disposition; use “Accept disposition”."
+        return "This severity does not ask for a signed disposition; it is approved without a signature."
     return None
 
 
@@ -185,7 +185,7 @@ DISPOSITION = register(
             Transition("approve", "Approve disposition", source=("proposed",), target="approved",
                        permission="approve", signature="approved",
                        guards=(signature_configured, not_author("proposed_by")), style="success"),
-            Transition("accept", "Accept disposition", source=("proposed",), target="approved",
+            Transition("accept", "Approve disposition", source=("proposed",), target="approved",
                        permission="approve", guards=(signature_not_configured, not_author("proposed_by")),
                        style="success"),
             Transition("reject", "Reject disposition", source=("proposed",), target="rejected",

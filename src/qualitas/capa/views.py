@@ -414,7 +414,9 @@ def capa_analysis(request, pk: int):
 @login_required
 def effectiveness_check(request, pk: int):
     capa = selectors.capa_get(request.user, pk)
-    form = forms.EffectivenessForm(request.POST or None, otp_required=signing.needs_otp(request.user))
+    early_days, policy = services.early_check(capa), services.early_effectiveness_policy()
+    form = forms.EffectivenessForm(request.POST or None, otp_required=signing.needs_otp(request.user),
+                                   early_days=early_days, policy=policy)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -423,6 +425,7 @@ def effectiveness_check(request, pk: int):
                 capa=capa,
                 passed=data["passed"],
                 result=data["result"],
+                early_justification=data.get("early_justification", ""),
                 credentials=signing.Credentials(data["password"], data.get("otp", ""), data.get("comment", "")),
             )
         except (ValidationError, PermissionDenied) as exc:
@@ -442,6 +445,8 @@ def effectiveness_check(request, pk: int):
             "capa": capa,
             "form": form,
             "needs_policy": not signing.has_acknowledged_policy(request.user),
+            "early_days": early_days,
+            "early_policy": policy,
         },
     )
 

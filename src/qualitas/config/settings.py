@@ -99,8 +99,12 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_str("QUALITAS_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'qualitas.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+DATABASE_URL = env_str("QUALITAS_DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    # The data dir's path as it is: a sqlite:/// URL would cut it at '#' or '?' (e.g. /srv/qms#2).
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "qualitas.sqlite3")}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -233,6 +237,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Locale -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("QUALITAS_TIME_ZONE", "UTC")
+# The currency of every amount of money (cost of poor quality, disposition costs): an ISO 4217 code.
+CURRENCY = env_str("QUALITAS_CURRENCY", "EUR").strip().upper() or "EUR"
+if not (len(CURRENCY) == 3 and CURRENCY.isascii() and CURRENCY.isalpha()):
+    raise ValueError(f"QUALITAS_CURRENCY must be a three-letter ISO 4217 code such as EUR or USD, got {CURRENCY!r}")
 USE_I18N = True
 USE_TZ = True
 
@@ -244,6 +252,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # An ordinary refusal (403) is one WARNING line (method, path, user, reason), not a traceback;
+    # 500s keep theirs.
+    "filters": {"forbidden_one_line": {"()": "qualitas.config.log_filters.ForbiddenOneLine"}},
     "root": {"handlers": ["console"], "level": env_str("QUALITAS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden_one_line"]},
+        "django.security.csrf": {"filters": ["forbidden_one_line"]},
+    },
 }

@@ -36,15 +36,50 @@ def _frame(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def _axis(left: int, top: int, plot_w: int, plot_h: int, top_value: float, suffix: str = "") -> list[str]:
+def axis_ticks(max_value: float, *, integer: bool = False, count: int = 4) -> list[float]:
+    """Ticks from 0 covering `max_value` in at most `count` steps of 1, 2, 2.5 or 5 × 10^k.
+
+    With `integer` (counts: nonconformities, CAPAs, complaints) every step is a whole number, so a
+    count axis never reads 1.50 or 7.50."""
+    top = max(float(max_value), 0.0) or 1.0
+    raw = top / count
+    exponent = math.floor(math.log10(raw))
+    step = 0.0
+    for power in (exponent, exponent + 1):
+        for mantissa in (1, 2, 2.5, 5):
+            candidate = mantissa * 10.0**power
+            if integer and (candidate < 1 or not float(candidate).is_integer()):
+                continue
+            if candidate * count >= top - 1e-9:
+                step = candidate
+                break
+        if step:
+            break
+    if not step:
+        step = max(1.0, 10.0 ** (exponent + 1))
+    steps = math.ceil(top / step - 1e-9)
+    return [step * i for i in range(steps + 1)]
+
+
+def _tick_text(value: float, step: float) -> str:
+    if value == 0:
+        return "0"
+    if float(step).is_integer():
+        return f"{value:,.0f}"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (0 if float(step * 10).is_integer() else 1)
+    return f"{value:,.{decimals}f}"
+
+
+def _axis(left: int, top: int, plot_w: int, plot_h: int, ticks: Sequence[float], suffix: str = "") -> list[str]:
     parts = []
-    for i in range(5):
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    top_value = ticks[-1]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    for value in ticks:
+        y = top + plot_h - plot_h * value / top_value
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#dee2e6"/>')
         parts.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#495057" {FONT}>'
-            f"{_fmt(value)}{suffix}</text>"
+            f"{_tick_text(value, step)}{suffix}</text>"
         )
     return parts
 
@@ -62,12 +97,14 @@ def _labels(left: int, top: int, plot_h: int, slot: float, labels: Sequence[str]
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, unit: str = "", width: int = 640,
-              height: int = 300, color: str = PALETTE[0]) -> str:
-    left, top, bottom, right = 56, 16, 80, 16
+              height: int = 300, color: str = PALETTE[0], integer: bool = False) -> str:
+    """Bars with a value axis from 0; `integer` for counts (whole-number ticks)."""
+    left, top, bottom, right = 64, 16, 80, 16
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(max(values, default=0))
+    ticks = axis_ticks(max(values, default=0), integer=integer)
+    top_value = ticks[-1]
     slot = plot_w / max(len(values), 1)
-    body = _axis(left, top, plot_w, plot_h, top_value)
+    body = _axis(left, top, plot_w, plot_h, ticks)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         h = plot_h * (value / top_value) if top_value else 0
         x = left + slot * i + slot * 0.15
@@ -82,14 +119,15 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
 
 
 def pareto_chart(labels: Sequence[str], counts: Sequence[float], cumulative_percent: Sequence[float], *, title: str,
-                 width: int = 640, height: int = 320) -> str:
+                 width: int = 640, height: int = 320, integer: bool = True) -> str:
     """Bars in descending order with the cumulative-percentage line on a 0–100 % right axis and the
-    80 % line that separates the vital few."""
+    80 % line that separates the vital few. The bars are counts (whole-number ticks) unless `integer` is off."""
     left, top, bottom, right = 56, 16, 80, 48
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(max(counts, default=0))
+    ticks = axis_ticks(max(counts, default=0), integer=integer)
+    top_value = ticks[-1]
     slot = plot_w / max(len(counts), 1)
-    body = _axis(left, top, plot_w, plot_h, top_value)
+    body = _axis(left, top, plot_w, plot_h, ticks)
     for i in range(5):
         y = top + plot_h - plot_h * i / 4
         body.append(
@@ -122,9 +160,10 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
     left, top, bottom, right = 56, 28, 80, 16
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for values in series.values() for v in values if v is not None]
-    top_value = max_value or nice_max(max(values, default=0))
+    ticks = [max_value * i / 4 for i in range(5)] if max_value else axis_ticks(max(values, default=0))
+    top_value = ticks[-1]
     slot = plot_w / max(len(labels), 1)
-    body = _axis(left, top, plot_w, plot_h, top_value, unit if unit == "%" else "")
+    body = _axis(left, top, plot_w, plot_h, ticks, unit if unit == "%" else "")
     for n, (name, data) in enumerate(series.items()):
         color = PALETTE[n % len(PALETTE)]
         points = [

@@ -54,6 +54,22 @@ def _assignments(user):
     return cache
 
 
+def prefetch_assignments(users) -> None:
+    """Load the role assignments of many users in one query, so that has_perm() over a list of people
+    (a distribution, a route) does not ask the database once per person."""
+    from qualitas.accounts.models import RoleAssignment
+
+    pending = [user for user in users if getattr(user, "_qualitas_assignments", None) is None]
+    if not pending:
+        return
+    by_user: dict[int, list] = {user.pk: [] for user in pending}
+    assignments = RoleAssignment.objects.filter(user_id__in=list(by_user), role__active=True).select_related("role")
+    for assignment in assignments:
+        by_user[assignment.user_id].append((assignment.role.permissions, assignment.site_id))
+    for user in pending:
+        user._qualitas_assignments = by_user[user.pk]
+
+
 def clear_cache(user) -> None:
     if hasattr(user, "_qualitas_assignments"):
         del user._qualitas_assignments

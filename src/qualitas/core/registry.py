@@ -26,12 +26,17 @@ class TaskItem:
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One result of the global search. `module` and `kind` are what a person reads: the module's label
+    and the record type's label (the search fills in the label of the module whose provider found the
+    hit); `detail` is a short qualifier (a revision and its status); `snippet` may be safe HTML."""
+
     title: str
     url: str
     module: str
     kind: str
     snippet: str = ""
     score: float = 0.0
+    detail: str = ""
 
 
 TaskProvider = Callable[[object], Iterable[TaskItem]]

@@ -26,6 +26,56 @@ def _users(ids, field):
     return sorted(users, key=lambda u: order[u.pk])
 
 
+def _distribution(entries) -> list[dict]:
+    """API entries ({"kind": "role", "id": 3}) as the service takes them; an unknown id is a 400."""
+    from qualitas.accounts.models import Role
+
+    models = {"role": Role, "department": Department, "site": Site}
+    result = []
+    for entry in entries:
+        if entry.kind == "user":
+            target = User.objects.people().filter(pk=entry.id).first()
+            if target is None:
+                raise ValidationError({"distribution": f"No active user with id {entry.id}."})
+        else:
+            target = _get(models[entry.kind], entry.id, "distribution")
+        result.append({"kind": entry.kind, entry.kind: target})
+    return result
+
+
+def _ack_row(row) -> dict:
+    return {
+        "user_id": row["user"].pk,
+        "name": row["user"].display_name,
+        "status": row["status"],
+        "due": row["due"],
+        "signed_at": row["signature"].signed_at if row["signature"] else None,
+        "distributed": row["distributed"],
+    }
+
+
+def _distribution_out(document) -> dict:
+    overview = selectors.acknowledgment_overview(document)
+    revision = overview["revision"]
+    return {
+        "entries": [
+            {
+                "id": item["entry"].pk,
+                "kind": item["entry"].kind,
+                "target_id": getattr(item["entry"], f"{item['entry'].kind}_id"),
+                "label": str(item["entry"]),
+                "people": [person.pk for person in item["people"]],
+            }
+            for item in overview["entries"]
+        ],
+        "effective_revision_id": revision.pk if revision else None,
+        "effective_revision": revision.label if revision else None,
+        **{name: overview["counts"][name] for name in ("required", "acknowledged", "pending", "overdue")},
+        "people": [_ack_row(row) for row in overview["rows"] + overview["former"]],
+        "no_access": [person.pk for person in overview["no_access"]],
+    }
+
+
 @router.get("/document-types", response=list[schemas.DocumentTypeOut], summary="Document types")
 def document_types(request):
     return selectors.doc_types(request.auth)
@@ -124,8 +174,11 @@ def search(
             "title": h["document"].title,
             "revision": h["revision"].label,
             "status": h["revision"].status,
+            "in_force": h["in_force"],
+            "matched_revision_id": h["matched_revision"].pk,
+            "matched_revision": h["matched_revision"].label,
             "score": h["score"],
-            "snippet": h["snippet"],
+            "snippet": h["snippet_text"],
         }
         for h in hits
     ]
@@ -154,8 +207,31 @@ def create_document(request, payload: schemas.DocumentIn):
         change_summary=payload.change_summary,
         reviewers=_users(payload.reviewer_ids, "reviewer_ids"),
         approvers=_users(payload.approver_ids, "approver_ids"),
+        distribution=_distribution(payload.distribution),
     )
     return Status(201, selectors.document_get(request.auth, document.pk))
+
+
+@router.get(
+    "/documents/{document_id}/distribution",
+    response=schemas.DistributionOut,
+    summary="The distribution list, whom it reaches and who has acknowledged the effective revision",
+)
+def get_distribution(request, document_id: PathId):
+    return _distribution_out(selectors.document_get(request.auth, document_id))
+
+
+@router.put(
+    "/documents/{document_id}/distribution",
+    response=schemas.DistributionOut,
+    summary="Replace the distribution list; with an effective revision, acknowledgment tasks follow (audited)",
+)
+def set_distribution(request, document_id: PathId, payload: schemas.DistributionIn):
+    document = selectors.document_get(request.auth, document_id)
+    services.distribution_set(
+        actor=request.auth, document=document, entries=_distribution(payload.entries), reason=payload.reason
+    )
+    return _distribution_out(selectors.document_get(request.auth, document_id))
 
 
 @router.get("/documents/{document_id}", response=schemas.DocumentOut, summary="Get a document")
@@ -281,16 +357,7 @@ def acknowledge(request, revision_id: PathId, payload: schemas.SignIn):
 )
 def acknowledgments(request, revision_id: PathId):
     revision = selectors.revision_get(request.auth, revision_id)
-    return [
-        {
-            "user_id": row["user"].pk,
-            "name": row["user"].display_name,
-            "status": row["status"],
-            "due": row["due"],
-            "signed_at": row["signature"].signed_at if row["signature"] else None,
-        }
-        for row in selectors.acknowledgment_status(revision)
-    ]
+    return [_ack_row(row) for row in selectors.acknowledgment_status(revision)]
 
 
 @router.get("/revisions/{revision_id}/pdf", summary="Controlled copy as PDF (with the signature page)")
@@ -365,3 +432,88 @@ def master_list(request, format: str = "csv"):
     if format not in ("csv", "xlsx", "pdf"):
         raise ValidationError({"format": "Choose csv, xlsx or pdf."})
     return master_list_response(request.auth, format)
+
+
+# --- Review comments ----------------------------------------------------------------------------------
+
+
+def _comment_of(request, revision_id: int, comment_id: int):
+    from django.http import Http404
+
+    comment = selectors.review_comment_get(request.auth, comment_id)
+    if comment.revision_id != revision_id:
+        raise Http404("No such comment on this revision.")
+    return comment
+
+
+def _thread_out(request, thread):
+    return selectors.review_comments(request.auth, thread.revision).get(pk=thread.pk)
+
+
+@router.get(
+    "/revisions/{revision_id}/anchors",
+    response=list[schemas.AnchorOut],
+    summary="The headings and paragraphs of a revision that comments can be anchored to",
+)
+def revision_anchors(request, revision_id: PathId):
+    from qualitas.documents.rendering import anchored_html
+
+    revision = selectors.revision_get(request.auth, revision_id)
+    return anchored_html(revision.content)[1] if revision.content_kind == "markdown" else []
+
+
+@router.get(
+    "/revisions/{revision_id}/comments",
+    response=list[schemas.ReviewCommentOut],
+    summary="Review comments of a revision, each thread with its replies",
+)
+def list_review_comments(request, revision_id: PathId):
+    return selectors.review_comments(request.auth, selectors.revision_get(request.auth, revision_id))
+
+
+@router.post(
+    "/revisions/{revision_id}/comments",
+    response={201: schemas.ReviewCommentOut},
+    summary="Comment on a revision in review (its author, reviewers and approvers), anchored to a heading or paragraph",
+)
+def create_review_comment(request, revision_id: PathId, payload: schemas.ReviewCommentIn):
+    revision = selectors.revision_get(request.auth, revision_id)
+    comment = services.review_comment_add(actor=request.auth, revision=revision, body=payload.body,
+                                          anchor=payload.anchor)
+    comment.revision = revision
+    return Status(201, _thread_out(request, comment))
+
+
+@router.post(
+    "/revisions/{revision_id}/comments/{comment_id}/replies",
+    response={201: schemas.ReviewCommentOut},
+    summary="Answer a review comment (returns the thread)",
+)
+def reply_review_comment(request, revision_id: PathId, comment_id: PathId, payload: schemas.ReviewReplyIn):
+    comment = _comment_of(request, revision_id, comment_id)
+    services.review_comment_reply(actor=request.auth, comment=comment, body=payload.body)
+    thread = comment.parent or comment
+    thread.revision = comment.revision
+    return Status(201, _thread_out(request, thread))
+
+
+@router.post(
+    "/revisions/{revision_id}/comments/{comment_id}/resolve",
+    response=schemas.ReviewCommentOut,
+    summary="Resolve a review comment (the revision's author or the comment's author)",
+)
+def resolve_review_comment(request, revision_id: PathId, comment_id: PathId, payload: schemas.ReviewResolveIn):
+    comment = _comment_of(request, revision_id, comment_id)
+    thread = services.review_comment_resolve(actor=request.auth, comment=comment, note=payload.note)
+    return _thread_out(request, thread)
+
+
+@router.post(
+    "/revisions/{revision_id}/comments/{comment_id}/reopen",
+    response=schemas.ReviewCommentOut,
+    summary="Reopen a resolved review comment, with the reason",
+)
+def reopen_review_comment(request, revision_id: PathId, comment_id: PathId, payload: schemas.ReviewReopenIn):
+    comment = _comment_of(request, revision_id, comment_id)
+    thread = services.review_comment_reopen(actor=request.auth, comment=comment, reason=payload.reason)
+    return _thread_out(request, thread)

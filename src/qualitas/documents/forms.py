@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from qualitas.accounts.models import Department, Process, Role, Site, User
+from qualitas.core.forms import DepartmentChoiceField
 from qualitas.core.signatures.forms import SignatureForm
 from qualitas.core.widgets import DateInput
 from qualitas.documents.models import ChangeRequest, DocumentType, PeriodicReview
@@ -39,7 +41,77 @@ class DocumentTypeForm(forms.ModelForm):
             self.fields["code"].disabled = True
 
 
-class DocumentForm(forms.Form):
+class DepartmentChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj}" + (f" ({obj.site.code})" if obj.site_id else "")
+
+
+class DistributionFields(forms.Form):
+    """Who must read and acknowledge the document once a revision is effective."""
+
+    distribute_roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.filter(active=True).order_by("name"),
+        required=False,
+        label="Distribute to roles",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text="Everyone holding the role (at the document's site, when it has one).",
+    )
+    distribute_departments = DepartmentChoice(
+        queryset=Department.objects.filter(active=True).select_related("site").order_by("site__code", "code"),
+        required=False,
+        label="Distribute to departments",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    distribute_sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.filter(active=True),
+        required=False,
+        label="Distribute to sites",
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+    )
+    distribute_people = forms.ModelMultipleChoiceField(
+        queryset=User.objects.people().order_by("last_name", "first_name"),
+        required=False,
+        label="Distribute to people",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text="Each person reached signs “read and understood” once the revision is effective.",
+    )
+
+    KINDS = (
+        ("role", "distribute_roles"),
+        ("department", "distribute_departments"),
+        ("site", "distribute_sites"),
+        ("user", "distribute_people"),
+    )
+
+    @classmethod
+    def initial_for(cls, entries) -> dict:
+        initial = {name: [] for _, name in cls.KINDS}
+        names = dict(cls.KINDS)
+        for entry in entries:
+            initial[names[entry.kind]].append(getattr(entry, f"{entry.kind}_id"))
+        return initial
+
+    def distribution_entries(self) -> list[dict]:
+        return [
+            {"kind": kind, kind: target} for kind, name in self.KINDS for target in self.cleaned_data.get(name) or ()
+        ]
+
+
+class DistributionEditForm(DistributionFields):
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the audit trail with the change.",
+    )
+
+
+class DocumentForm(DistributionFields):
+    field_order = [
+        "doc_type", "title", "number", "owner", "site", "department", "process", "clauses", "keywords",
+        "change_summary", "content", "reviewers", "approver",
+    ]
     doc_type = forms.ModelChoiceField(queryset=DocumentType.objects.filter(active=True), label="Document type")
     title = forms.CharField(max_length=300)
     number = forms.CharField(max_length=50, required=False, help_text="Leave empty to number automatically.")
@@ -47,7 +119,7 @@ class DocumentForm(forms.Form):
         queryset=User.objects.people(), required=False, help_text="Defaults to you."
     )
     site = forms.ModelChoiceField(queryset=Site.objects.filter(active=True), required=False)
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(active=True), required=False)
+    department = DepartmentChoiceField(queryset=Department.objects.filter(active=True), required=False)
     process = forms.ModelChoiceField(queryset=Process.objects.filter(active=True), required=False)
     clauses = forms.ModelMultipleChoiceField(
         queryset=Clause.objects.select_related("edition__standard").order_by("edition__standard__code", "sort_key"),
@@ -85,8 +157,24 @@ class RevisionForm(forms.Form):
     effective_date = forms.DateField(
         required=False,
         widget=DateInput(),
-        help_text="Empty: effective as soon as approved.",
+        help_text="Today or later. Empty: effective as soon as approved.",
     )
+
+    def __init__(self, *args, **kwargs):
+        from django.utils import timezone
+
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean_effective_date(self):
+        from qualitas.documents.services import validate_effective_date
+
+        day = self.cleaned_data.get("effective_date")
+        try:
+            validate_effective_date(day)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["effective_date"]) from None
+        return day
 
 
 class RouteForm(forms.Form):
@@ -146,7 +234,7 @@ class DistributionForm(forms.Form):
         choices=[("role", "Role"), ("department", "Department"), ("site", "Site"), ("user", "Person")]
     )
     role = forms.ModelChoiceField(queryset=Role.objects.filter(active=True), required=False)
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(active=True), required=False)
+    department = DepartmentChoiceField(queryset=Department.objects.filter(active=True), required=False)
     site = forms.ModelChoiceField(queryset=Site.objects.filter(active=True), required=False)
     user = forms.ModelChoiceField(queryset=User.objects.people(), required=False)
 

@@ -241,3 +241,38 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"index of {self.revision_id}"
+
+
+class ReviewComment(models.Model):
+    """A review comment on a revision, anchored to a heading or paragraph of its rendered text (the
+    anchor is the element id, see rendering.anchored_html), answered by replies and resolved by the
+    author; open comments block the approval (states.no_open_review_comments). Kept with the revision
+    for good: nothing deletes them, and every change is in the revision's audit trail."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies", help_text="Empty: a thread."
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_name = models.CharField(max_length=200, help_text="The name as it was when the comment was written.")
+    anchor = models.CharField(max_length=120, blank=True, help_text="Element id in the rendered text; empty: general.")
+    anchor_label = models.CharField(max_length=200, blank=True)
+    quote = models.TextField(blank=True, help_text="The anchored text when the comment was written.")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["revision", "parent", "resolved_at"], name="documents_comment_open_idx")]
+
+    def __str__(self) -> str:
+        where = f" on {self.anchor_label}" if self.anchor_label else ""
+        return f"Comment {self.pk}{where} ({self.revision})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

@@ -69,6 +69,24 @@ class DocumentOut(Schema):
         return effective[0].label if effective else None
 
 
+class DistributionEntryIn(BodySchema):
+    kind: str = Field(..., pattern="^(role|department|site|user)$", description="role, department, site or user")
+    id: Id = Field(..., description="The id of the role, department, site or user")
+
+
+class DistributionIn(PatchSchema):
+    entries: list[DistributionEntryIn] = Field(..., max_length=500, description="The whole list; [] empties it")
+    reason: str = Field("", max_length=2000)
+
+
+class DistributionEntryOut(Schema):
+    id: int
+    kind: str
+    target_id: int
+    label: str
+    people: list[int]
+
+
 class DocumentIn(BodySchema):
     doc_type: str = Field(..., max_length=10, description="Document type code, e.g. SOP")
     title: str = Field(..., min_length=1, max_length=300)
@@ -83,6 +101,7 @@ class DocumentIn(BodySchema):
     change_summary: str = Field("First issue", max_length=5000)
     reviewer_ids: list[Id] = []
     approver_ids: list[Id] = []
+    distribution: list[DistributionEntryIn] = Field([], max_length=500, description="Who must read it")
 
 
 class DocumentPatch(PatchSchema):
@@ -133,9 +152,10 @@ class SignIn(BodySchema):
 class AckOut(Schema):
     user_id: int
     name: str
-    status: str
+    status: str = Field(..., description="acknowledged, pending, overdue or not assigned")
     due: dt.date | None
     signed_at: dt.datetime | None
+    distributed: bool = Field(True, description="False: acknowledged while on the distribution, no longer on it")
 
 
 class ChangeRequestIn(BodySchema):
@@ -167,13 +187,16 @@ class PeriodicReviewIn(SignIn):
 
 class SearchHitOut(Schema):
     document_id: int
-    revision_id: int
+    revision_id: int = Field(..., description="The effective revision, else the latest revision in work")
     number: str
     title: str
     revision: str
     status: str
+    in_force: bool = Field(..., description="False: no revision is effective; the hit is a revision in work")
+    matched_revision_id: int = Field(..., description="The revision the words were found in")
+    matched_revision: str
     score: float
-    snippet: str
+    snippet: str = Field(..., description="Plain text around the first match (Markdown stripped)")
 
 
 class DocumentTypeIn(BodySchema):
@@ -205,3 +228,74 @@ class DocumentTypePatch(PatchSchema):
     active: bool | None = None
     default_reviewer_ids: list[Id] | None = None
     default_approver_ids: list[Id] | None = None
+
+
+class DistributionOut(Schema):
+    entries: list[DistributionEntryOut]
+    effective_revision_id: int | None
+    effective_revision: str | None
+    required: int
+    acknowledged: int
+    pending: int
+    overdue: int
+    people: list[AckOut]
+    no_access: list[int]
+
+
+# --- Review comments ----------------------------------------------------------------------------------
+
+
+class ReviewReplyOut(Schema):
+    id: int
+    author_id: int
+    author_name: str
+    body: str
+    created_at: dt.datetime
+
+
+class ReviewCommentOut(Schema):
+    id: int
+    revision_id: int
+    anchor: str = Field(description="Id of the heading or paragraph in the rendered text; empty: the whole revision.")
+    anchor_label: str
+    quote: str = Field(description="The anchored text when the comment was written.")
+    author_id: int
+    author_name: str
+    body: str
+    created_at: dt.datetime
+    resolved: bool
+    resolved_at: dt.datetime | None
+    resolved_by_id: int | None
+    replies: list[ReviewReplyOut]
+
+    @staticmethod
+    def resolve_resolved(obj) -> bool:
+        return obj.resolved_at is not None
+
+    @staticmethod
+    def resolve_replies(obj) -> list:
+        return list(obj.replies.all())
+
+
+class ReviewCommentIn(BodySchema):
+    body: str = Field(..., max_length=5000)
+    anchor: str = Field("", max_length=120, description="An anchor id from /revisions/{id}/anchors; empty: general.")
+
+
+class ReviewReplyIn(BodySchema):
+    body: str = Field(..., max_length=5000)
+
+
+class ReviewResolveIn(BodySchema):
+    note: str = Field("", max_length=5000, description="An optional closing answer, kept as a reply.")
+
+
+class ReviewReopenIn(BodySchema):
+    reason: str = Field(..., max_length=5000)
+
+
+class AnchorOut(Schema):
+    id: str
+    label: str
+    text: str
+    kind: str

@@ -3,13 +3,39 @@ SQLite FTS5 (bm25 ranking) and PostgreSQL full text (ts_rank) behind one interfa
 
 from __future__ import annotations
 
+import html
 import re
 
 from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from qualitas.documents.models import Revision, SearchEntry
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# Highlight markers the databases put around matched words: control characters no text contains, so a
+# "[" in the content is never taken for a highlight.
+START, STOP = "\x02", "\x03"
+MARKED = re.compile(re.escape(START) + r"(.*?)" + re.escape(STOP), re.DOTALL)
+BLOCK_TAGS = re.compile(
+    r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|blockquote|pre|br|hr|div)\b[^>]*>", re.IGNORECASE
+)
+TAGS = re.compile(r"<[^>]+>")
+
+
+def plain_text(revision: Revision) -> str:
+    """The revision's words as a reader sees them: Markdown rendered and its markup dropped (headings,
+    emphasis, table rules, link targets), or the text extracted from the uploaded file."""
+    if revision.content_kind != "markdown":
+        return " ".join((revision.extracted_text or "").split())
+    return markdown_to_text(revision.content or "")
+
+
+def markdown_to_text(markdown: str) -> str:
+    from qualitas.documents.rendering import to_html
+
+    text = TAGS.sub("", BLOCK_TAGS.sub(" ", to_html(markdown)))
+    return " ".join(html.unescape(text).split())
 
 
 def index_revision(revision: Revision) -> None:
@@ -22,9 +48,18 @@ def index_revision(revision: Revision) -> None:
             "number": document.number,
             "title": document.title,
             "keywords": document.keywords,
-            "body": revision.text or "",
+            "body": plain_text(revision),
         },
     )
+
+
+def reindex_all() -> int:
+    """Rebuild the index of every revision (after a change of what is indexed); returns the count."""
+    count = 0
+    for revision in Revision.objects.select_related("document").iterator():
+        index_revision(revision)
+        count += 1
+    return count
 
 
 def index_document(document) -> None:
@@ -59,7 +94,7 @@ def ranked_ids(text: str, limit: int = 500) -> list[tuple[int, float, str]]:
             cursor.execute(
                 """
                 SELECT rowid, -bm25(documents_fts, 10.0, 8.0, 4.0, 1.0) AS score,
-                       snippet(documents_fts, 3, '[', ']', '…', 16)
+                       snippet(documents_fts, 3, char(2), char(3), '…', 16)
                 FROM documents_fts WHERE documents_fts MATCH %s ORDER BY score DESC LIMIT %s
                 """,
                 [_fts5_query(text), limit],
@@ -68,19 +103,63 @@ def ranked_ids(text: str, limit: int = 500) -> list[tuple[int, float, str]]:
 
 
 def snippets(revision_ids: list[int], text: str) -> dict[int, str]:
-    """Highlighted excerpts for the hits shown (PostgreSQL; SQLite returns them with the ranking)."""
+    """The database's highlighted excerpts for the hits shown (PostgreSQL; SQLite returns them with the
+    ranking), with matches between START and STOP: they tell which words of the text matched (stemmed
+    forms included), for `excerpt`."""
     if connection.vendor != "postgresql" or not revision_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT revision_id, ts_headline('english', body, websearch_to_tsquery('english', %s),
-                                            'MaxWords=24, MinWords=8, StartSel=[, StopSel=]')
+            SELECT revision_id, ts_headline('english', body, websearch_to_tsquery('english', %s), %s)
             FROM documents_searchentry WHERE revision_id = ANY(%s)
             """,
-            [text, list(revision_ids)],
+            [text, f"MaxWords=24, MinWords=8, StartSel={START}, StopSel={STOP}", list(revision_ids)],
         )
         return dict(cursor.fetchall())
+
+
+def matched_terms(query: str, marked: str = "") -> set[str]:
+    """The words to highlight: the query's own words and those the database marked as matches."""
+    terms = {word.lower() for word in WORD.findall(query or "")}
+    for fragment in MARKED.findall(marked or ""):
+        terms |= {word.lower() for word in WORD.findall(fragment)}
+    return terms
+
+
+def excerpt(text: str, terms: set[str], *, words: int = 28, before: int = 8) -> tuple[SafeString, str]:
+    """An excerpt of plain `text` around the first matching word: as HTML (escaped, the matches in
+    <mark>) and as plain text. A word matches a term it equals or, for terms of 3+ letters, starts with."""
+
+    def matches(token: str) -> bool:
+        token = token.lower()
+        return any(token == term or (len(term) >= 3 and token.startswith(term)) for term in terms)
+
+    tokens = list(WORD.finditer(text or ""))
+    if not tokens:
+        return mark_safe(""), ""  # noqa: S308 - an empty string
+    first = next((i for i, token in enumerate(tokens) if matches(token.group())), 0)
+    start = max(0, first - before)
+    end = min(len(tokens), start + words)
+    begin = tokens[start].start()
+    finish = len(text.rstrip()) if end == len(tokens) else tokens[end - 1].end()
+    parts, plain, cursor = [], [], begin
+    for token in tokens[start:end]:
+        gap = text[cursor : token.start()]
+        parts.append(escape(gap))
+        plain.append(gap)
+        word = token.group()
+        parts.append(f"<mark>{escape(word)}</mark>" if matches(word) else escape(word))
+        plain.append(word)
+        cursor = token.end()
+    tail = text[cursor:finish]
+    parts.append(escape(tail))
+    plain.append(tail)
+    lead, trail = ("… " if begin > 0 else ""), (" …" if end < len(tokens) else "")
+    return (
+        mark_safe(lead + "".join(parts) + trail),  # noqa: S308 - every piece of text is escaped above
+        lead + "".join(plain) + trail,
+    )
 
 
 # --- Index structures, created by migration 0002 --------------------------------------------------------

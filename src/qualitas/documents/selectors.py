@@ -138,34 +138,156 @@ def change_request_get(actor, pk: int) -> ChangeRequest:
     return request
 
 
-def acknowledgment_status(revision: Revision) -> list[dict]:
-    """Who must acknowledge the revision, who has (signed) and who has not (open or overdue task)."""
-    from django.utils import timezone
+# --- Distribution and read-and-understand -------------------------------------------------------------
+#
+# One computation feeds the distribution panel, the acknowledgment list (page and API) and the task sync
+# (services.acknowledgment_tasks_sync): whoever `acknowledgments_outstanding` names has exactly one open
+# "acknowledge" task on the effective revision, and nobody else has one.
 
+DISTRIBUTION_KINDS = ("role", "department", "site", "user")
+
+
+def _reached_by(entry: DistributionEntry, document: Document) -> QuerySet:
+    """The active people one distribution entry reaches: a role's holders at the document's site (or at
+    every site), a department's or a site's members, or the person named."""
+    from qualitas.accounts.models import User
+
+    people = User.objects.people()
+    if entry.kind == "user":
+        return people.filter(pk=entry.user_id)
+    if entry.kind == "role":
+        at_site = Q(role_assignments__site__isnull=True)
+        if document.site_id:
+            at_site |= Q(role_assignments__site_id=document.site_id)
+        return people.filter(Q(role_assignments__role_id=entry.role_id) & at_site)
+    if entry.kind == "department":
+        return people.filter(department_id=entry.department_id)
+    if entry.kind == "site":
+        return people.filter(site_id=entry.site_id)
+    return people.none()
+
+
+def distribution_entries(document: Document) -> list[DistributionEntry]:
+    return list(
+        document.distribution.select_related("role", "department", "site", "user").order_by("kind", "pk")
+    )
+
+
+def distribution_reach(document: Document) -> dict:
+    """The distribution list resolved to people: each entry with whom it reaches, everyone who must read
+    the document (reached and allowed to open it) and those reached who may not open documents."""
+    from qualitas.accounts.models import User
+    from qualitas.core.permissions import prefetch_assignments
+
+    reached = [
+        (entry, list(_reached_by(entry, document).values_list("pk", flat=True).distinct()))
+        for entry in distribution_entries(document)
+    ]
+    ids = {pk for _, pks in reached for pk in pks}
+    people = {u.pk: u for u in User.objects.filter(pk__in=ids)} if ids else {}
+    prefetch_assignments(people.values())
+    key = lambda u: (u.last_name.lower(), u.first_name.lower(), u.username)  # noqa: E731
+    entries, recipients, no_access = [], [], []
+    for entry, pks in reached:
+        entries.append({"entry": entry, "people": sorted((people[pk] for pk in pks), key=key)})
+    for person in people.values():
+        if has_perm(person, "documents", "view", document.site_id):
+            recipients.append(person)
+        else:
+            no_access.append(person)
+    return {"entries": entries, "recipients": sorted(recipients, key=key), "no_access": sorted(no_access, key=key)}
+
+
+def distribution_recipients(document: Document) -> list:
+    """Everyone who must read and acknowledge the document."""
+    return distribution_reach(document)["recipients"]
+
+
+def _acknowledged_by(revision: Revision) -> dict:
     from qualitas.core.signatures.selectors import valid_signatures
+
+    return {s.signer_id: s for s in valid_signatures(revision, "read-and-understood")}
+
+
+def _open_acknowledge_tasks(revision: Revision) -> dict:
     from qualitas.core.tasks.models import Task
 
-    signed = {s.signer_id: s for s in valid_signatures(revision, "read-and-understood")}
-    tasks = Task.objects.filter(record_type="documents.revision", record_id=str(revision.pk), kind="acknowledge")
-    rows = []
+    tasks = Task.objects.filter(
+        record_type="documents.revision", record_id=str(revision.pk), kind="acknowledge", status=Task.OPEN
+    ).select_related("assignee")
+    return {task.assignee_id: task for task in tasks.order_by("pk")}
+
+
+def acknowledgments_outstanding(revision: Revision) -> list:
+    """The recipients who have not yet signed "read and understood" for `revision`: exactly the people
+    who must have an open acknowledgment task while it is effective."""
+    signed = _acknowledged_by(revision)
+    return [person for person in distribution_recipients(revision.document) if person.pk not in signed]
+
+
+def acknowledgment_overview(document: Document, revision: Revision | None = None) -> dict:
+    """What the distribution panel shows: the entries and whom they reach, and for the effective revision
+    who must acknowledge, who has, who is pending or overdue (with the task's due date), who signed
+    while they were on the distribution and is no longer on it, and any gap between the list and the
+    open tasks (after a change of roles or departments, until the next synchronisation)."""
+    from django.utils import timezone
+
+    reach = distribution_reach(document)
+    if revision is None:
+        revision = document.revisions.filter(status="effective").first()
+    overview = {
+        **reach,
+        "revision": revision,
+        "rows": [],
+        "former": [],
+        "stray_tasks": [],
+        "counts": {"required": len(reach["recipients"]), "acknowledged": 0, "pending": 0, "overdue": 0},
+    }
+    if revision is None:
+        return overview
+    signed = _acknowledged_by(revision)
+    if revision.status != "effective":  # superseded or obsolete: the record of who read it
+        overview["former"] = [
+            {"user": s.signer, "status": "acknowledged", "due": None, "signature": s, "task": None,
+             "distributed": False}
+            for s in signed.values()
+        ]
+        return overview
+    open_tasks = _open_acknowledge_tasks(revision)
     today = timezone.localdate()
-    for task in tasks.select_related("assignee").order_by("assignee__last_name", "assignee__first_name"):
-        signature = signed.get(task.assignee_id)
-        rows.append(
-            {
-                "user": task.assignee,
-                "due": task.due,
-                "signature": signature,
-                "status": "acknowledged"
-                if signature
-                else (
-                    "cancelled"
-                    if task.status == "cancelled"
-                    else ("overdue" if task.due and task.due < today else "pending")
-                ),
-            }
+    recipient_ids = set()
+    for person in reach["recipients"]:
+        recipient_ids.add(person.pk)
+        signature, task = signed.get(person.pk), open_tasks.get(person.pk)
+        if signature:
+            status = "acknowledged"
+        elif task is None:
+            status = "not assigned"
+        elif task.due and task.due < today:
+            status = "overdue"
+        else:
+            status = "pending"
+        if status in overview["counts"]:
+            overview["counts"][status] += 1
+        overview["rows"].append(
+            {"user": person, "status": status, "due": task.due if task else None, "signature": signature,
+             "task": task, "distributed": True}
         )
-    return rows
+    for signer_id, signature in signed.items():
+        if signer_id not in recipient_ids:
+            overview["former"].append(
+                {"user": signature.signer, "status": "acknowledged", "due": None, "signature": signature,
+                 "task": None, "distributed": False}
+            )
+    overview["stray_tasks"] = [task for pk, task in open_tasks.items() if pk not in recipient_ids or pk in signed]
+    return overview
+
+
+def acknowledgment_status(revision: Revision) -> list[dict]:
+    """Who must acknowledge the revision, who has (signed) and who has not (pending or overdue); then
+    those who acknowledged while they were on the distribution."""
+    overview = acknowledgment_overview(revision.document, revision)
+    return overview["rows"] + overview["former"]
 
 
 def review_due(actor, within_days: int = 60) -> QuerySet[Document]:
@@ -188,17 +310,29 @@ def search(
     owner_id=None,
     limit: int = 50,
 ) -> list[dict]:
-    """Ranked hits over revisions the actor may see, with filters; one hit per document."""
-    from qualitas.documents.search import ranked_ids
+    """Ranked hits over the revisions the actor may see, one per document, best first.
 
-    ranked = ranked_ids(text, limit=1000)
+    `status` filters as the master list does: empty (or "active") is the documents in use, "withdrawn"
+    the withdrawn ones, a revision status ("effective", "draft", "in_review", "approved", …) searches
+    only revisions in that status. Without a revision status a hit leads to the document's effective
+    revision, or to its latest revision in work when none is effective (`in_force` is then False),
+    whichever revision the words were found in; `matched_revision` says where they were found.
+    `snippet` is an excerpt of the target revision's plain text (Markdown stripped) as safe HTML with
+    the matches in <mark>, `snippet_text` the same without markup."""
+    from qualitas.documents import search as fts
+
+    ranked = fts.ranked_ids(text, limit=1000)
     if not ranked:
         return []
     revisions = revisions_visible(actor).filter(pk__in=[r[0] for r in ranked])
+    if status in ("", "active"):
+        revisions = revisions.filter(document__status="active")
+    elif status == "withdrawn":
+        revisions = revisions.filter(document__status="withdrawn")
+    else:
+        revisions = revisions.filter(status=status)
     if doc_type:
         revisions = revisions.filter(document__doc_type__code=doc_type)
-    if status:
-        revisions = revisions.filter(status=status)
     if process_id:
         revisions = revisions.filter(document__process_id=process_id)
     if clause_id:
@@ -206,18 +340,128 @@ def search(
     if owner_id:
         revisions = revisions.filter(document__owner_id=owner_id)
     by_id = {revision.pk: revision for revision in revisions}
-    hits, seen = [], set()
-    for revision_id, score, snippet in ranked:
+    marked = {revision_id: snippet for revision_id, _score, snippet in ranked}
+    best: dict[int, tuple[Revision, float]] = {}  # document id -> best matching revision, in rank order
+    for revision_id, score, _snippet in ranked:
         revision = by_id.get(revision_id)
-        if revision is None or revision.document_id in seen:
-            continue
-        seen.add(revision.document_id)
-        hits.append({"revision": revision, "document": revision.document, "score": score, "snippet": snippet})
-        if len(hits) >= limit:
-            break
-    from qualitas.documents.search import snippets
-
-    extra = snippets([hit["revision"].pk for hit in hits], text)
+        if revision is not None and revision.document_id not in best:
+            best[revision.document_id] = (revision, score)
+            if len(best) >= limit:
+                break
+    targets: dict[int, Revision] = {}
+    if status in ("", "active", "withdrawn"):
+        # In force first, then the newest revision in work; the archive only when nothing else is there.
+        candidates = revisions_visible(actor).filter(
+            document_id__in=list(best), status__in=("effective", *WORKING)
+        ).order_by("-created_at")
+        for revision in candidates:
+            current = targets.get(revision.document_id)
+            if current is None or (revision.status == "effective" and current.status != "effective"):
+                targets[revision.document_id] = revision
+    hits = []
+    for document_id, (matched, score) in best.items():
+        target = targets.get(document_id, matched)
+        hits.append(
+            {
+                "document": target.document,
+                "revision": target,
+                "matched_revision": target if target.pk in marked else matched,
+                "in_force": target.status == "effective",
+                "score": score,
+            }
+        )
+    extra = fts.snippets([hit["matched_revision"].pk for hit in hits], text)
     for hit in hits:
-        hit["snippet"] = hit["snippet"] or extra.get(hit["revision"].pk, "")
+        source = hit["matched_revision"]
+        terms = fts.matched_terms(text, extra.get(source.pk) or marked.get(source.pk, ""))
+        hit["found_elsewhere"] = source.pk != hit["revision"].pk
+        hit["snippet"], hit["snippet_text"] = fts.excerpt(fts.plain_text(source), terms)
     return hits
+
+
+# --- Review comments ------------------------------------------------------------------------------------
+#
+# The revision passed in comes from revision_get (scoped to the actor's sites and what they may see);
+# these read its comments and say who takes part in its review.
+
+
+def review_roles(actor, revision: Revision) -> list[str]:
+    """The actor's parts in this revision's review: "author", "reviewer", "approver"."""
+    roles = ["author"] if revision.author_id == actor.pk else []
+    roles += sorted({a.role for a in revision.assignments.all() if a.user_id == actor.pk})
+    return roles
+
+
+def can_comment(actor, revision: Revision) -> bool:
+    return bool(review_roles(actor, revision))
+
+
+def can_read_comments(actor, revision: Revision) -> bool:
+    """The people in the review, those who work on or approve documents, and the archive's readers
+    (auditors); not every employee who reads the effective revision."""
+    return can_comment(actor, revision) or can_see_working(actor) or can_see_archive(actor)
+
+
+def review_comments(actor, revision: Revision):
+    """The comment threads of a revision (oldest first), each with its replies (`thread.replies.all()`)."""
+    from qualitas.documents.models import ReviewComment
+
+    if not can_read_comments(actor, revision):
+        return ReviewComment.objects.none()
+    replies = ReviewComment.objects.select_related("author").order_by("created_at", "pk")
+    return (
+        ReviewComment.objects.filter(revision=revision, parent__isnull=True)
+        .select_related("author", "resolved_by")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("created_at", "pk")
+    )
+
+
+def review_comment_get(actor, comment_id: int):
+    """A comment of a revision the actor may see and whose comments they may read (404 otherwise)."""
+    from django.http import Http404
+
+    from qualitas.documents.models import ReviewComment
+
+    comment = get_object_or_404(ReviewComment.objects.select_related("author", "parent"), pk=comment_id)
+    revision = revision_get(actor, comment.revision_id)
+    if not can_read_comments(actor, revision):
+        raise Http404("No such comment.")
+    comment.revision = revision
+    return comment
+
+
+def open_review_comments(revision: Revision) -> int:
+    """How many comment threads on the revision are not resolved (the approval waits for them)."""
+    from qualitas.documents.models import ReviewComment
+
+    return ReviewComment.objects.filter(revision=revision, parent__isnull=True, resolved_at__isnull=True).count()
+
+
+def review_comments_export_section(instance, actor=None) -> list[dict]:
+    """The review comments of a revision, threads and replies, for the record export."""
+    if not isinstance(instance, Revision):
+        return []
+    if actor is not None and not can_read_comments(actor, instance):
+        return []
+    from qualitas.documents.models import ReviewComment
+
+    rows = []
+    comments = (
+        ReviewComment.objects.filter(revision=instance).select_related("resolved_by").order_by("created_at", "pk")
+    )
+    for comment in comments:
+        rows.append(
+            {
+                "id": comment.pk,
+                "thread": comment.parent_id or comment.pk,
+                "anchor": comment.anchor,
+                "where": comment.anchor_label or "Whole revision",
+                "by": comment.author_name,
+                "at": comment.created_at.isoformat(),
+                "comment": comment.body,
+                "resolved": comment.resolved_at.isoformat() if comment.resolved_at else "",
+                "resolved_by": comment.resolved_by.display_name if comment.resolved_by_id else "",
+            }
+        )
+    return rows

@@ -171,8 +171,8 @@ def document_create(
         event="documents.document_created",
     )
     document.clauses.set(list(clauses))
-    for entry in distribution:
-        distribution_add(actor=actor, document=document, **entry)
+    if distribution:
+        distribution_set(actor=actor, document=document, entries=distribution)
     revision = record_create(
         actor,
         Revision(
@@ -244,10 +244,27 @@ def _editable(actor, revision: Revision) -> None:
         )
 
 
+def validate_effective_date(day) -> None:
+    """A planned effective date is today or later: the approval refuses a date in the past, so it is
+    refused where it is entered."""
+    if day is None:
+        return
+    today = timezone.localdate()
+    if day < today:
+        raise ValidationError(
+            {
+                "effective_date": f"The effective date {day:%Y-%m-%d} is in the past. Choose today "
+                f"({today:%Y-%m-%d}) or a later date, or leave it empty to make the revision effective "
+                "as soon as it is approved."
+            }
+        )
+
+
 @transaction.atomic
 def revision_update(*, actor, revision: Revision, version=None, **fields) -> Revision:
     _editable(actor, revision)
     _check(fields, REVISION_FIELDS)
+    validate_effective_date(fields.get("effective_date"))
     revision = record_update(
         actor, revision, event="documents.revision_updated", changes=fields, expected_version=version
     )
@@ -373,20 +390,10 @@ def close_review_tasks(actor, revision: Revision, reason: str) -> None:
 
 
 def recipients(document: Document):
-    """Everyone in the distribution: by role (at the role's sites), department, site or person."""
-    from qualitas.accounts.models import User
+    """Everyone who must read and acknowledge the document (see selectors.distribution_reach)."""
+    from qualitas.documents.selectors import distribution_recipients
 
-    users = User.objects.none()
-    for entry in document.distribution.all():
-        if entry.kind == "user":
-            users |= User.objects.filter(pk=entry.user_id)
-        elif entry.kind == "role":
-            users |= User.objects.filter(role_assignments__role_id=entry.role_id)
-        elif entry.kind == "department":
-            users |= User.objects.filter(department_id=entry.department_id)
-        elif entry.kind == "site":
-            users |= User.objects.filter(site_id=entry.site_id)
-    return users.filter(is_active=True).distinct()
+    return distribution_recipients(document)
 
 
 def enter_effective(actor, revision: Revision) -> None:
@@ -403,8 +410,8 @@ def enter_effective(actor, revision: Revision) -> None:
         )
         tasks.tasks_cancel_for(previous, actor=actor, reason=f"superseded by rev {revision.label}", kind="acknowledge")
     revision.effective_at = timezone.now()
-    if not revision.effective_date:
-        revision.effective_date = timezone.localdate()
+    if not revision.effective_date or revision.effective_date < timezone.localdate():
+        revision.effective_date = timezone.localdate()  # the day it really came into force
     next_review = add_months(revision.effective_date, document.doc_type.review_interval_months)
     record_update(
         actor,
@@ -414,17 +421,7 @@ def enter_effective(actor, revision: Revision) -> None:
         changes={"next_review_date": next_review},
     )
     close_review_tasks(actor, revision, "approved")
-    due = timezone.localdate() + dt.timedelta(days=document.doc_type.acknowledgment_days)
-    for user in recipients(document):
-        tasks.task_create(
-            actor=actor,
-            assignee=user,
-            kind="acknowledge",
-            instance=revision,
-            due=due,
-            title=f"Read and acknowledge {document.number} rev {revision.label}: {document.title}",
-            key=f"doc-ack:{revision.pk}:{user.pk}",
-        )
+    acknowledgment_tasks_sync(actor, revision)
     transaction.on_commit(lambda: _index_later(revision.pk))
 
 
@@ -454,8 +451,7 @@ def approve(
     """Approve (signed); when the effective date is today or empty the workflow makes the revision
     effective at once (its automatic "make_effective" step), as it does for the generic endpoint."""
     changes = {"effective_date": effective_date} if effective_date is not None else {}
-    if effective_date is not None and effective_date < timezone.localdate():
-        raise ValidationError({"effective_date": "The effective date cannot be in the past."})
+    validate_effective_date(effective_date)
     revision = engine.perform(
         actor=actor,
         instance=revision,
@@ -501,6 +497,167 @@ def acknowledge(*, actor, revision: Revision, credentials):
 
 
 # --- Distribution -----------------------------------------------------------------------------------------
+#
+# The distribution says who must read the document. While a revision is effective, exactly the people it
+# reaches who have not yet signed "read and understood" have an open acknowledgment task: every change
+# of the distribution (and the revision becoming effective) synchronises the tasks, audited.
+
+DISTRIBUTION_KINDS = ("role", "department", "site", "user")
+KIND_LABELS = {"role": "role", "department": "department", "site": "site", "user": "person"}
+
+
+def _distribution_target(kind: str, target):
+    """Check one entry: a known kind and an active target of that kind."""
+    from qualitas.accounts.models import Department, Role, Site, User
+
+    models_ = {"role": Role, "department": Department, "site": Site, "user": User}
+    if kind not in models_:
+        raise ValidationError({"distribution": f"Unknown kind {kind!r}: use role, department, site or user."})
+    if target is None:
+        raise ValidationError({kind: f"Choose the {KIND_LABELS[kind]} the document is distributed to."})
+    if not isinstance(target, models_[kind]):
+        raise ValidationError({"distribution": f"A {kind} entry needs a {KIND_LABELS[kind]}."})
+    if kind == "user" and (not target.is_active or getattr(target, "is_system", False)):
+        raise ValidationError({"user": f"{target} is deactivated: choose an active person."})
+    if kind != "user" and not getattr(target, "active", True):
+        raise ValidationError({kind: f"{target} is no longer in use."})
+    return target
+
+
+def _entry_key(kind: str, target) -> tuple[str, int]:
+    return kind, target.pk
+
+
+def _distribution_labels(document: Document) -> list[str]:
+    return [str(entry) for entry in document.distribution.select_related("role", "department", "site", "user")
+            .order_by("kind", "pk")]
+
+
+def _normalise(entries) -> list[tuple[str, object]]:
+    """Entries given as {"kind": …, "<kind>": target} (the form's and the API's shape), checked, without
+    duplicates, in the order given."""
+    result, seen = [], set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ValidationError({"distribution": "Each distribution entry names a kind and its target."})
+        kind = entry.get("kind")
+        target = _distribution_target(kind, entry.get(kind))
+        if _entry_key(kind, target) not in seen:
+            seen.add(_entry_key(kind, target))
+            result.append((kind, target))
+    return result
+
+
+def acknowledgment_tasks_sync(actor, revision: Revision, reason: str = "") -> dict:
+    """Make the open acknowledgment tasks of the effective `revision` match its distribution: a task
+    for each recipient who has not yet acknowledged, none for anybody else. Each task created or
+    cancelled is audited on the revision (task.created / task.cancelled). Returns the names of those
+    given a task and of those whose task was withdrawn."""
+    from qualitas.core.tasks import services as tasks
+    from qualitas.documents import selectors
+
+    document = revision.document
+    due_people = {person.pk: person for person in selectors.acknowledgments_outstanding(revision)}
+    open_tasks = selectors._open_acknowledge_tasks(revision)
+    withdrawn = []
+    for assignee_id, task in open_tasks.items():
+        if assignee_id not in due_people:
+            tasks.tasks_cancel_for(
+                revision,
+                actor=actor,
+                kind="acknowledge",
+                assignee=task.assignee,
+                reason=reason or f"No longer on the distribution of {document.number}",
+            )
+            withdrawn.append(task.assignee.display_name)
+    assigned = []
+    due = timezone.localdate() + dt.timedelta(days=document.doc_type.acknowledgment_days)
+    for person in due_people.values():
+        if person.pk in open_tasks:
+            continue
+        tasks.task_create(
+            actor=actor,
+            assignee=person,
+            kind="acknowledge",
+            instance=revision,
+            due=due,
+            title=f"Read and acknowledge {document.number} rev {revision.label}: {document.title}",
+            key=f"doc-ack:{revision.pk}:{person.pk}",
+        )
+        assigned.append(person.display_name)
+    return {"assigned": assigned, "withdrawn": withdrawn}
+
+
+def acknowledgment_tasks_sync_all(now=None) -> str:
+    """Scheduled: the distribution reaches people through roles, departments and sites, which change
+    outside document control; bring every effective revision's acknowledgment tasks in line."""
+    system = system_actor()
+    assigned = withdrawn = 0
+    effective = Revision.objects.filter(status="effective", document__status="active").select_related(
+        "document__doc_type"
+    )
+    for revision in effective.order_by("pk").iterator():
+        with transaction.atomic():
+            result = acknowledgment_tasks_sync(system, revision, reason="No longer on the distribution")
+        assigned += len(result["assigned"])
+        withdrawn += len(result["withdrawn"])
+    return f"acknowledgment tasks: {assigned} assigned, {withdrawn} withdrawn"
+
+
+def _sync_after_change(actor, document: Document) -> dict:
+    effective = document.revisions.filter(status="effective").select_related("document__doc_type").first()
+    if effective is None:
+        return {"assigned": [], "withdrawn": []}
+    return acknowledgment_tasks_sync(actor, effective)
+
+
+def _task_changes(result: dict) -> dict:
+    changes = {}
+    if result["assigned"]:
+        changes["acknowledgment tasks assigned"] = [None, result["assigned"]]
+    if result["withdrawn"]:
+        changes["acknowledgment tasks withdrawn"] = [result["withdrawn"], None]
+    return changes
+
+
+def _locked(document: Document) -> Document:
+    return Document.objects.select_for_update().select_related("doc_type").get(pk=document.pk)
+
+
+@transaction.atomic
+def distribution_set(*, actor, document: Document, entries, reason: str = "") -> list[DistributionEntry]:
+    """Replace the distribution list with `entries` ({"kind": "role", "role": <Role>}, …); with an
+    effective revision, acknowledgment tasks are assigned to the people now reached and withdrawn
+    from those no longer reached. Audited as one change (documents.distribution_changed)."""
+    authorize(actor, MODULE, "edit", document.site_id)
+    wanted = _normalise(entries)
+    document = _locked(document)
+    if document.status != "active":
+        raise ValidationError("The document is withdrawn: its distribution can no longer change.")
+    before = _distribution_labels(document)
+    keep = {_entry_key(kind, target) for kind, target in wanted}
+    existing = {}
+    for entry in document.distribution.all():
+        key = (entry.kind, getattr(entry, f"{entry.kind}_id"))
+        if key in keep and key not in existing:
+            existing[key] = entry
+        else:
+            entry.delete()
+    for kind, target in wanted:
+        if _entry_key(kind, target) not in existing:
+            DistributionEntry.objects.create(document=document, kind=kind, **{kind: target})
+    after = _distribution_labels(document)
+    result = _sync_after_change(actor, document)
+    if before != after or result["assigned"] or result["withdrawn"]:
+        record(
+            actor,
+            "update",
+            "documents.distribution_changed",
+            instance=document,
+            changes={"distribution": [before, after], **_task_changes(result)},
+            reason=reason,
+        )
+    return list(document.distribution.all())
 
 
 @transaction.atomic
@@ -509,11 +666,23 @@ def distribution_add(
 ) -> DistributionEntry:
     authorize(actor, MODULE, "edit", document.site_id)
     targets = {"role": role, "department": department, "site": site, "user": user}
-    if kind not in targets or targets[kind] is None:
-        raise ValidationError({"kind": "Choose what the entry distributes to."})
-    entry = DistributionEntry.objects.create(document=document, kind=kind, **{kind: targets[kind]})
+    if kind not in targets:
+        raise ValidationError({"kind": "Choose what the entry distributes to: a role, department, site or person."})
+    target = _distribution_target(kind, targets[kind])
+    document = _locked(document)
+    if document.status != "active":
+        raise ValidationError("The document is withdrawn: its distribution can no longer change.")
+    duplicate = document.distribution.filter(kind=kind, **{kind: target}).first()
+    if duplicate is not None:
+        raise ValidationError({kind: f"{duplicate} is already on the distribution."})
+    entry = DistributionEntry.objects.create(document=document, kind=kind, **{kind: target})
+    result = _sync_after_change(actor, document)
     record(
-        actor, "update", "documents.distribution_added", instance=document, changes={"distribution": [None, str(entry)]}
+        actor,
+        "update",
+        "documents.distribution_added",
+        instance=document,
+        changes={"distribution": [None, str(entry)], **_task_changes(result)},
     )
     return entry
 
@@ -521,11 +690,16 @@ def distribution_add(
 @transaction.atomic
 def distribution_remove(*, actor, entry: DistributionEntry) -> None:
     authorize(actor, MODULE, "edit", entry.document.site_id)
+    document = _locked(entry.document)
     label = str(entry)
-    document = entry.document
     entry.delete()
+    result = _sync_after_change(actor, document)
     record(
-        actor, "update", "documents.distribution_removed", instance=document, changes={"distribution": [label, None]}
+        actor,
+        "update",
+        "documents.distribution_removed",
+        instance=document,
+        changes={"distribution": [label, None], **_task_changes(result)},
     )
 
 
@@ -677,3 +851,173 @@ def periodic_review_reminders(now=None) -> str:
         )
         created += int(task is not None)
     return f"periodic review tasks checked for {due_soon.count()} document(s)"
+
+
+# --- Review comments --------------------------------------------------------------------------------------
+#
+# A reviewer or approver comments on a heading or paragraph of the revision (or on the whole of it), the
+# author answers and resolves; open comments block the approval (states.no_open_review_comments). Each
+# step is recorded in the revision's audit trail; comments are never deleted.
+
+COMMENTABLE_STATES = ("draft", "in_review")
+COMMENT_MAX = 5000
+
+
+def _comment_text(body: str, field: str = "body") -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({field: "Write the comment."})
+    if len(body) > COMMENT_MAX:
+        raise ValidationError({field: f"A comment is at most {COMMENT_MAX} characters ({len(body)} given)."})
+    return body
+
+
+def _in_review_discussion(actor, revision: Revision) -> Revision:
+    from qualitas.documents import selectors
+
+    revision = Revision.objects.select_for_update().select_related("document").get(pk=revision.pk)
+    if not selectors.can_comment(actor, revision):
+        raise PermissionDenied(
+            "Only the author, the reviewers and the approvers of this revision take part in its review."
+        )
+    if revision.status not in COMMENTABLE_STATES:
+        raise ValidationError(
+            f"Revision {revision.label} is {revision.get_status_display().lower()}: its review is closed. "
+            "The comments are kept with it."
+        )
+    return revision
+
+
+def _comment_url(revision: Revision, comment) -> str:
+    return f"/documents/{revision.document_id}/revisions/{revision.pk}/#comment-{comment.pk}"
+
+
+def _excerpt(text: str, length: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@transaction.atomic
+def review_comment_add(*, actor, revision: Revision, body: str, anchor: str = ""):
+    """A new comment thread, on the heading or paragraph whose id is `anchor` (empty: the whole revision)."""
+    from qualitas.core.notifications.services import notify
+    from qualitas.documents.models import ReviewComment
+    from qualitas.documents.rendering import anchors_of
+
+    revision = _in_review_discussion(actor, revision)
+    body = _comment_text(body)
+    anchor = (anchor or "").strip()
+    label, quote = "", ""
+    if anchor:
+        found = anchors_of(revision.content).get(anchor) if revision.content_kind == "markdown" else None
+        if found is None:
+            raise ValidationError({"anchor": "That section or paragraph is not in the revision's text (any more)."})
+        label, quote = found["label"], found["text"]
+    comment = ReviewComment.objects.create(
+        revision=revision, author=actor, author_name=actor.display_name, anchor=anchor, anchor_label=label,
+        quote=quote, body=body,
+    )
+    where = label or "the whole revision"
+    record(
+        actor, "update", "documents.review_comment_added", instance=revision,
+        changes={"review comment": [None, f"#{comment.pk} on {where}: {body}"]},
+    )
+    if revision.author_id != actor.pk:
+        notify(
+            revision.author,
+            f"Review comment on {revision.document.number} rev {revision.label}",
+            f"{actor.display_name} on {where}: {_excerpt(body)}",
+            url=_comment_url(revision, comment),
+            kind="review-comment",
+        )
+    return comment
+
+
+def _thread(comment):
+    return comment.parent if comment.parent_id else comment
+
+
+@transaction.atomic
+def review_comment_reply(*, actor, comment, body: str):
+    """Answer a comment thread (a reply to a reply joins the same thread)."""
+    from qualitas.core.notifications.services import notify
+    from qualitas.documents.models import ReviewComment
+
+    thread = _thread(comment)
+    revision = _in_review_discussion(actor, thread.revision)
+    thread = ReviewComment.objects.select_for_update().get(pk=thread.pk)
+    if thread.resolved_at:
+        raise ValidationError("This comment is resolved; reopen it to continue the discussion.")
+    body = _comment_text(body)
+    reply = ReviewComment.objects.create(
+        revision=revision, parent=thread, author=actor, author_name=actor.display_name, anchor=thread.anchor,
+        anchor_label=thread.anchor_label, body=body,
+    )
+    record(
+        actor, "update", "documents.review_comment_replied", instance=revision,
+        changes={"review comment": [None, f"#{reply.pk} answers #{thread.pk}: {body}"]},
+    )
+    others = {thread.author_id, revision.author_id} - {actor.pk}
+    from qualitas.accounts.models import User
+
+    for user in User.objects.filter(pk__in=others):
+        notify(
+            user,
+            f"Reply to a review comment on {revision.document.number} rev {revision.label}",
+            f"{actor.display_name}: {_excerpt(body)}",
+            url=_comment_url(revision, thread),
+            kind="review-comment",
+        )
+    return reply
+
+
+def _may_settle(actor, revision: Revision, thread) -> None:
+    if actor.pk not in (revision.author_id, thread.author_id):
+        raise PermissionDenied("Only the revision's author (or whoever wrote the comment) resolves or reopens it.")
+
+
+@transaction.atomic
+def review_comment_resolve(*, actor, comment, note: str = ""):
+    """Mark a comment thread resolved, with an optional closing answer."""
+    from qualitas.documents.models import ReviewComment
+
+    thread = _thread(comment)
+    revision = _in_review_discussion(actor, thread.revision)
+    thread = ReviewComment.objects.select_for_update().get(pk=thread.pk)
+    _may_settle(actor, revision, thread)
+    if thread.resolved_at:
+        raise ValidationError("This comment is already resolved.")
+    note = (note or "").strip()
+    if note:
+        review_comment_reply(actor=actor, comment=thread, body=note)
+    thread.resolved_at, thread.resolved_by = timezone.now(), actor
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    record(
+        actor, "update", "documents.review_comment_resolved", instance=revision,
+        changes={"review comment": [f"#{thread.pk} open", f"#{thread.pk} resolved"]}, reason=note,
+    )
+    thread.revision = revision
+    return thread
+
+
+@transaction.atomic
+def review_comment_reopen(*, actor, comment, reason: str):
+    """Reopen a resolved comment thread (the answer did not settle it); the reason becomes a reply."""
+    from qualitas.documents.models import ReviewComment
+
+    thread = _thread(comment)
+    revision = _in_review_discussion(actor, thread.revision)
+    thread = ReviewComment.objects.select_for_update().get(pk=thread.pk)
+    _may_settle(actor, revision, thread)
+    if not thread.resolved_at:
+        raise ValidationError("This comment is open.")
+    reason = _comment_text(reason, "reason")
+    thread.resolved_at, thread.resolved_by = None, None
+    thread.save(update_fields=["resolved_at", "resolved_by"])
+    record(
+        actor, "update", "documents.review_comment_reopened", instance=revision,
+        changes={"review comment": [f"#{thread.pk} resolved", f"#{thread.pk} open"]}, reason=reason,
+    )
+    review_comment_reply(actor=actor, comment=thread, body=reason)
+    thread.revision = revision
+    return thread

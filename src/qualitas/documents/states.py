@@ -83,6 +83,18 @@ def reviews_complete(actor, revision) -> str | None:
     return None
 
 
+def no_open_review_comments(actor, revision) -> str | None:
+    from qualitas.documents.selectors import open_review_comments
+
+    count = open_review_comments(revision)
+    if count:
+        return (
+            f"{count} review comment{'s are' if count > 1 else ' is'} still open: the author answers and "
+            "resolves them before the approval."
+        )
+    return None
+
+
 def effective_date_reached(actor, revision) -> str | None:
     if revision.effective_date and revision.effective_date > timezone.localdate():
         return f"Effective on {revision.effective_date:%Y-%m-%d}."
@@ -169,7 +181,7 @@ WORKFLOW = register(
                 ("in_review",),
                 "approved",
                 "approve",
-                (is_assigned_approver, author_may_not_approve, reviews_complete),
+                (is_assigned_approver, author_may_not_approve, reviews_complete, no_open_review_comments),
                 signature="approved",
                 style="success",
                 help="Effective at once, or on the effective date when one is set.",

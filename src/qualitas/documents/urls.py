@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:document_id>/periodic-review/", views.periodic_review, name="periodic-review"),
     path("<int:document_id>/change-request/", views.change_request, name="change-request"),
     path("<int:document_id>/distribution/", views.distribution_add, name="distribution-add"),
+    path("<int:document_id>/distribution/edit/", views.distribution_edit, name="distribution-edit"),
     path(
         "<int:document_id>/distribution/<int:entry_id>/remove/", views.distribution_remove, name="distribution-remove"
     ),
@@ -27,4 +28,13 @@ urlpatterns = [
     path("<int:document_id>/revisions/<int:revision_id>/approve/", views.approve, name="approve"),
     path("<int:document_id>/revisions/<int:revision_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:document_id>/revisions/<int:revision_id>/pdf/", views.revision_pdf, name="pdf"),
+    path("preview/", views.markdown_preview, name="preview"),
+    path(
+        "<int:document_id>/revisions/<int:revision_id>/comments/", views.comment_add, name="comment-add"
+    ),
+    path(
+        "<int:document_id>/revisions/<int:revision_id>/comments/<int:comment_id>/",
+        views.comment_respond,
+        name="comment-respond",
+    ),
 ]

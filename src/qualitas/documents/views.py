@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.core.forms import apply as _apply
@@ -94,6 +95,7 @@ def document_new(request):
                 change_summary=data["change_summary"],
                 reviewers=list(data["reviewers"]),
                 approvers=[data["approver"]] if data["approver"] else [],
+                distribution=form.distribution_entries(),
             )
         except (ValidationError, PermissionDenied) as exc:
             _form_errors(form, exc)
@@ -109,6 +111,7 @@ def document_detail(request, document_id: int):
     document = selectors.document_get(request.user, document_id)
     revisions = selectors.revisions_of(request.user, document)
     effective = next((r for r in revisions if r.status == "effective"), None)
+    overview = selectors.acknowledgment_overview(document, effective)
     return render(
         request,
         "documents/detail.html",
@@ -117,9 +120,10 @@ def document_detail(request, document_id: int):
             "revisions": revisions,
             "effective": effective,
             "content_html": to_html(effective.content) if effective and effective.content_kind == "markdown" else "",
-            "acks": selectors.acknowledgment_status(effective) if effective else [],
+            "overview": overview,
+            "acks": overview["rows"] + overview["former"],
             "change_requests": selectors.change_requests(request.user, document),
-            "distribution": document.distribution.select_related("role", "department", "site", "user"),
+            "distribution": overview["entries"],
             "can_edit": has_perm(request.user, "documents", "edit", document.site_id),
             "is_owner": request.user.pk == document.owner_id,
             "can_decide": request.user.pk == document.owner_id or has_perm(request.user, "documents", "administer"),
@@ -154,6 +158,7 @@ def revision_detail(request, document_id: int, revision_id: int):
             "assignments": revision.assignments.select_related("user"),
             "can_edit": revision.status == "draft" and has_perm(request.user, "documents", "edit", document.site_id),
             "acks": selectors.acknowledgment_status(revision) if revision.status == "effective" else [],
+            "today": timezone.localdate(),
             "has_acked": any(s.signer_id == request.user.pk for s in valid_signatures(revision, "read-and-understood")),
         },
     )
@@ -293,7 +298,11 @@ def approve(request, document_id: int, revision_id: int):
 
 @login_required
 def acknowledge(request, document_id: int, revision_id: int):
+    """Sign "read and understood": a dialog on the revision page (htmx), or the same step as a page of
+    its own in the normal layout (a link, the return from the signature policy). Either way the
+    outcome is a message on the revision page."""
     revision = selectors.revision_get(request.user, revision_id)
+    revision_url = reverse("documents:revision", args=[revision.document_id, revision.pk])
     form = forms.SignatureForm(request.POST or None, otp_required=signing.needs_otp(request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -301,9 +310,12 @@ def acknowledge(request, document_id: int, revision_id: int):
         except (ValidationError, PermissionDenied) as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Thank you: you acknowledged {revision}.")
+            messages.success(request, f"Signed: you acknowledged {revision.document.number} rev {revision.label} "
+                                      "as read and understood.")
+            if not request.headers.get("HX-Request"):
+                return redirect(revision_url)
             response = HttpResponse(status=204)
-            response["HX-Redirect"] = reverse("documents:revision", args=[document_id, revision.pk])
+            response["HX-Redirect"] = revision_url
             return response
     return render(
         request,
@@ -314,6 +326,8 @@ def acknowledge(request, document_id: int, revision_id: int):
             "title": "I have read and understood this document",
             "meaning": "Read and understood",
             "needs_policy": not signing.has_acknowledged_policy(request.user),
+            "record": revision,
+            "back_url": revision_url,
         },
     )
 
@@ -398,6 +412,36 @@ def distribution_add(request, document_id: int):
 
 
 @login_required
+def distribution_edit(request, document_id: int):
+    """The whole distribution list on one form; saving it assigns and withdraws acknowledgment tasks."""
+    document = selectors.document_get(request.user, document_id)
+    from qualitas.core.permissions import authorize
+
+    authorize(request.user, "documents", "edit", document.site_id)
+    form = forms.DistributionEditForm(
+        request.POST or None, initial=forms.DistributionEditForm.initial_for(selectors.distribution_entries(document))
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.distribution_set(
+                actor=request.user,
+                document=document,
+                entries=form.distribution_entries(),
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Distribution saved.")
+            return redirect("documents:detail", document.pk)
+    return render(
+        request,
+        "documents/distribution_form.html",
+        {"form": form, "document": document, "overview": selectors.acknowledgment_overview(document)},
+    )
+
+
+@login_required
 @require_POST
 def distribution_remove(request, document_id: int, entry_id: int):
     document = selectors.document_get(request.user, document_id)
@@ -419,11 +463,20 @@ def compare(request, document_id: int):
         new = by_id.get(int(request.GET.get("new", 0))) or (revisions[0] if revisions else None)
     except ValueError:
         old = new = None
-    result = diff.compare(old.text, new.text) if old and new else None
+    view = "source" if request.GET.get("view") == "source" else "redline"
+    result = redline = None
+    if old and new:
+        if view == "source":
+            result = diff.compare(old.text, new.text)
+        else:
+            from qualitas.documents.compare import redline as make_redline
+
+            redline = make_redline(old, new)
     return render(
         request,
         "documents/compare.html",
-        {"document": document, "revisions": revisions, "old": old, "new": new, "result": result},
+        {"document": document, "revisions": revisions, "old": old, "new": new, "result": result,
+         "redline": redline, "view": view},
     )
 
 
@@ -439,8 +492,6 @@ def revision_pdf(request, document_id: int, revision_id: int):
 
 @login_required
 def review_due(request):
-    from django.utils import timezone
-
     return render(
         request,
         "documents/review_due.html",
@@ -492,3 +543,75 @@ def type_form(request, code: str | None = None):
     return render(
         request, "documents/form.html", {"form": form, "title": f"Document type {doc_type}" if doc_type else "New type"}
     )
+
+
+# --- Review comments and the editor's preview -------------------------------------------------------------
+
+
+def _back_to(revision, anchor: str = "") -> HttpResponse:
+    url = reverse("documents:revision", args=[revision.document_id, revision.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+@login_required
+@require_POST
+def comment_add(request, document_id: int, revision_id: int):
+    revision = selectors.revision_get(request.user, revision_id)
+    created = []
+    done = _apply(
+        request,
+        lambda: created.append(
+            services.review_comment_add(
+                actor=request.user,
+                revision=revision,
+                body=request.POST.get("body", "")[:20000],
+                anchor=request.POST.get("anchor", "")[:200],
+            )
+        ),
+        "Comment added.",
+    )
+    return _back_to(revision, f"comment-{created[0].pk}" if done else "new-comment")
+
+
+@login_required
+@require_POST
+def comment_respond(request, document_id: int, revision_id: int, comment_id: int):
+    """Reply to, resolve (with an optional answer) or reopen (with a reason) a comment thread."""
+    comment = selectors.review_comment_get(request.user, comment_id)
+    if comment.revision_id != revision_id:
+        from django.http import Http404
+
+        raise Http404("No such comment on this revision.")
+    body = request.POST.get("body", "")[:20000]
+    action = request.POST.get("action", "reply")
+    if action == "resolve":
+        write = lambda: services.review_comment_resolve(actor=request.user, comment=comment, note=body)  # noqa: E731
+        message = "Comment resolved."
+    elif action == "reopen":
+        write = lambda: services.review_comment_reopen(actor=request.user, comment=comment, reason=body)  # noqa: E731
+        message = "Comment reopened."
+    else:
+        write = lambda: services.review_comment_reply(actor=request.user, comment=comment, body=body)  # noqa: E731
+        message = "Reply added."
+    _apply(request, write, message)
+    return _back_to(comment.revision, f"comment-{comment.parent_id or comment.pk}")
+
+
+PREVIEW_LIMIT = 200_000
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    """The editor's live preview: the Markdown rendered and sanitised exactly as the revision page does."""
+    from qualitas.core.permissions import authorize
+    from qualitas.documents.rendering import anchored_html
+
+    authorize(request.user, "documents", "view")
+    text = request.POST.get("content", "")
+    if len(text) > PREVIEW_LIMIT:
+        return HttpResponse(
+            f"The text is too long to preview ({len(text)} characters; at most {PREVIEW_LIMIT}).",
+            status=413, content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(anchored_html(text)[0], content_type="text/html; charset=utf-8")

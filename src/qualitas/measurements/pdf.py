@@ -9,6 +9,7 @@ import numpy as np
 from django.utils import timezone
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from qualitas.core import pdf
 from qualitas.core.audit.services import record
@@ -16,7 +17,7 @@ from qualitas.core.signatures.selectors import signatures_of
 from qualitas.measurements import reports
 from qualitas.measurements.models import CHART_NAMES
 from qualitas.stats.results import Chart
-from qualitas.stats.svg import nice_ticks
+from qualitas.stats.svg import label_rows, nice_ticks, point_ticks
 
 INK = colors.HexColor("#222222")
 GRID = colors.HexColor("#e3e3e3")
@@ -27,6 +28,7 @@ CENTRE = colors.HexColor("#2e7d32")
 BAR = colors.HexColor("#9ecae1")
 WIDTH = 180 * pdf.mm
 LEFT, RIGHT, BOTTOM, TOP = 42.0, 58.0, 26.0, 18.0
+LABEL_SIZE, LABEL_ROW = 6.5, 8.5
 
 
 # The PDF's standard fonts (Helvetica, WinAnsi) have no Greek letters and no combining macron.
@@ -61,27 +63,28 @@ def _level_text(level) -> str:
 
 
 class _Scale:
-    def __init__(self, width, height, x_low, x_high, y_low, y_high):
-        self.width, self.height = width, height
+    def __init__(self, width, height, x_low, x_high, y_low, y_high, top=TOP):
+        self.width, self.height, self.top = width, height, top
         self.x_low, self.x_high, self.y_low, self.y_high = x_low, x_high, y_low, y_high
 
     def x(self, value):
         return LEFT + (value - self.x_low) / (self.x_high - self.x_low) * (self.width - LEFT - RIGHT)
 
     def y(self, value):
-        return BOTTOM + (value - self.y_low) / (self.y_high - self.y_low) * (self.height - BOTTOM - TOP)
+        return BOTTOM + (value - self.y_low) / (self.y_high - self.y_low) * (self.height - BOTTOM - self.top)
 
 
 def _axes(drawing: Drawing, scale: _Scale, x_ticks, y_ticks, x_label: str) -> None:
-    right, top = scale.width - RIGHT, scale.height - TOP
+    """Grid and axes; `x_ticks` are (position, text) pairs."""
+    right, top = scale.width - RIGHT, scale.height - scale.top
     for tick in y_ticks:
         y = scale.y(tick)
         drawing.add(Line(LEFT, y, right, y, strokeColor=GRID, strokeWidth=0.4))
         drawing.add(String(LEFT - 4, y - 3, f"{tick:.6g}", fontSize=6.5, textAnchor="end", fillColor=INK))
-    for tick in x_ticks:
+    for tick, text in x_ticks:
         x = scale.x(tick)
         drawing.add(Line(x, BOTTOM, x, BOTTOM - 3, strokeColor=INK, strokeWidth=0.5))
-        drawing.add(String(x, BOTTOM - 11, f"{tick:.6g}", fontSize=6.5, textAnchor="middle", fillColor=INK))
+        drawing.add(String(x, BOTTOM - 11, plain(text), fontSize=6.5, textAnchor="middle", fillColor=INK))
     drawing.add(Line(LEFT, BOTTOM, LEFT, top, strokeColor=INK, strokeWidth=0.6))
     drawing.add(Line(LEFT, BOTTOM, right, BOTTOM, strokeColor=INK, strokeWidth=0.6))
     drawing.add(String((LEFT + right) / 2, 2, x_label, fontSize=7, textAnchor="middle", fillColor=INK))
@@ -101,8 +104,10 @@ def _level_line(drawing: Drawing, scale: _Scale, level, count: int, colour, dash
                            fontSize=6.5, fillColor=colour))
 
 
-def chart_drawing(chart: Chart, *, height: float = 62 * pdf.mm) -> Drawing:
-    """One chart of a set: the points joined, signals in red, centre line and control limits."""
+def chart_drawing(chart: Chart, *, height: float = 62 * pdf.mm, labels=None) -> Drawing:
+    """One chart of a set: the points joined, signals in red, centre line and control limits.
+
+    `labels` (one per point) are the subgroups named on the x axis, as in the signal table."""
     values = np.asarray(chart.values, dtype=float)
     series = [(values, POINT)]
     if chart.name == "cusum" and "lower" in chart.extra:
@@ -115,8 +120,8 @@ def chart_drawing(chart: Chart, *, height: float = 62 * pdf.mm) -> Drawing:
     finite = everything[np.isfinite(everything)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     y_ticks = nice_ticks(low, high if high > low else low + 1)
-    x_ticks = nice_ticks(1, max(count, 2), count=min(max(count, 2), 10), integer=True)
-    x_ticks = x_ticks[(x_ticks >= 1) & (x_ticks <= count)]
+    # point_ticks lays labels out for 11 px text; these are 6.5 pt.
+    x_ticks = point_ticks(count, labels, room=(WIDTH - LEFT - RIGHT) * 11 / 6.5)
     drawing = Drawing(WIDTH, height)
     scale = _Scale(WIDTH, height, 0.5, count + 0.5, float(y_ticks[0]), float(y_ticks[-1]))
     drawing.add(String(LEFT, height - 10, plain(CHART_NAMES.get(chart.name, chart.name) + " chart"), fontSize=8.5,
@@ -153,7 +158,10 @@ def histogram_drawing(values, *, lsl, usl, target, mean, sigma, height: float = 
     y_ticks = nice_ticks(0, max(float(counts.max()), peak), count=6, integer=True)
     drawing = Drawing(WIDTH, height)
     scale = _Scale(WIDTH, height, float(x_ticks[0]), float(x_ticks[-1]), 0.0, float(y_ticks[-1]))
-    _axes(drawing, scale, x_ticks, y_ticks, "Value")
+    centres, rows = marker_layout(markers, scale)
+    top_margin = TOP + LABEL_ROW * max(rows, default=0)
+    scale = _Scale(WIDTH, height, float(x_ticks[0]), float(x_ticks[-1]), 0.0, float(y_ticks[-1]), top=top_margin)
+    _axes(drawing, scale, [(t, f"{t:.6g}") for t in x_ticks], y_ticks, "Value")
     for count, left, right in zip(counts, edges[:-1], edges[1:], strict=True):
         if count:
             drawing.add(Rect(scale.x(left), scale.y(0), scale.x(right) - scale.x(left), scale.y(count) - scale.y(0),
@@ -164,13 +172,26 @@ def histogram_drawing(values, *, lsl, usl, target, mean, sigma, height: float = 
             2 * math.pi))
         drawing.add(PolyLine([c for x, y in zip(xs, ys, strict=True) for c in (scale.x(x), scale.y(y))],
                              strokeColor=POINT, strokeWidth=1))
-    top = height - TOP
-    for name, value, colour in markers:
+    for (name, value, colour), x_label, row in zip(markers, centres, rows, strict=True):
         x = scale.x(value)
-        drawing.add(Line(x, BOTTOM, x, top, strokeColor=colour, strokeWidth=0.9,
+        drawing.add(Line(x, BOTTOM, x, height - top_margin, strokeColor=colour, strokeWidth=0.9,
                          strokeDashArray=None if name == "Mean" else [3, 2]))
-        drawing.add(String(x, top + 3, f"{name} {value:.6g}", fontSize=6.5, textAnchor="middle", fillColor=colour))
+        drawing.add(String(x_label, height - top_margin + 3 + LABEL_ROW * row, _marker_text(name, value),
+                           fontSize=LABEL_SIZE, textAnchor="middle", fillColor=colour))
     return drawing
+
+
+def _marker_text(name: str, value: float) -> str:
+    return f"{name} {value:.6g}"
+
+
+def marker_layout(markers, scale: _Scale) -> tuple[list[float], list[int]]:
+    """Where the LSL, USL, target and mean labels go: centred on their line (kept inside the drawing)
+    and stacked in rows so that none overlaps another, whatever the values."""
+    widths = [stringWidth(_marker_text(name, value), "Helvetica", LABEL_SIZE) for name, value, _ in markers]
+    centres = [min(max(scale.x(value), w / 2 + 1), scale.width - w / 2 - 1)
+               for (_, value, _), w in zip(markers, widths, strict=True)]
+    return centres, label_rows(centres, widths, gap=3)
 
 
 def _characteristic_rows(characteristic) -> list[list[str]]:
@@ -204,7 +225,7 @@ def chart_pdf(actor, characteristic, window: reports.Window) -> bytes:
     story = [
         pdf.Paragraph(pdf.escape(plain(f"Control chart: {characteristic.number} {characteristic.name}")), pdf.H1),
         _table(["", ""], [*_characteristic_rows(characteristic), ["Limits", basis],
-                             ["Points shown", f"{report.first_point}–{report.total} ({report.window.describe()})"]],
+                             ["Subgroups shown", _shown(report)]],
                   widths=[35 * pdf.mm, None]),
         pdf.spacer(3),
     ]
@@ -216,22 +237,27 @@ def chart_pdf(actor, characteristic, window: reports.Window) -> bytes:
         story += [_table(["Chart", "LCL", "Centre", "UCL"], rows), pdf.spacer(3)]
         if report.chartset.sigma:
             story.append(_p(f"σ within = {report.chartset.sigma:.6g}"))
-        story += [chart_drawing(chart) for chart in report.chartset.charts]
+        story += [chart_drawing(chart, labels=report.labels) for chart in report.chartset.charts]
         story.append(pdf.Paragraph("Out-of-control signals", pdf.H2))
         signal_rows = [
-            [row.point, row.subgroup.key, timezone.localtime(row.subgroup.taken_at).strftime("%Y-%m-%d %H:%M"),
+            [row.subgroup.key, timezone.localtime(row.subgroup.taken_at).strftime("%Y-%m-%d %H:%M"),
              row.chart_label, ", ".join(row.rules), _fmt(row.value),
              (f"acknowledged by {row.event.acknowledged_by.display_name}: {row.event.note}" if row.event and
               row.event.acknowledged else "open" if row.event else "")]
             for row in report.signals
         ]
-        story.append(_table(["Point", "Subgroup", "Taken at", "Chart", "Rules", "Value", "Status"], signal_rows)
+        story.append(_table(["Subgroup", "Taken at", "Chart", "Rules", "Value", "Status"], signal_rows)
                      if signal_rows else _p("None: the points shown are in statistical control."))
     if limits:
         story += pdf.signature_block(signatures_of(limits))
     body = pdf.render(_frame(characteristic, "Control chart report", actor), story)
     record(actor, "export", "measurements.chart_printed", instance=characteristic)
     return body
+
+
+def _shown(report) -> str:
+    span = f"{report.subgroups[0].key} to {report.subgroups[-1].key}; " if report.subgroups else ""
+    return f"{span}points {report.first_point}–{report.total} of the series ({report.window.describe()})"
 
 
 def capability_pdf(actor, characteristic, window: reports.Window) -> bytes:

@@ -63,6 +63,11 @@ class ChartReport:
     message: str = ""
 
     @property
+    def labels(self) -> list[str]:
+        """The subgroup of each point shown, as the chart's axis, its hover texts and the signal table name it."""
+        return [s.key for s in self.subgroups]
+
+    @property
     def first_point(self) -> int:
         """Number, in the whole series, of the first point shown (the chart numbers from 1)."""
         return self.total - len(self.subgroups) + 1 if self.subgroups else 0

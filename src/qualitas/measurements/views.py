@@ -118,7 +118,7 @@ def _chart_context(request, characteristic) -> dict:
         try:
             kind = svg.KIND_TITLES.get(characteristic.chart_type, characteristic.chart_type)
             title = f"{characteristic.number} · {kind}"
-            picture = responsive(svg.chart_svg(report.chartset, title=title))
+            picture = responsive(svg.chart_svg(report.chartset, title=title, labels=report.labels))
         except StatsInputError as exc:
             report.message = str(exc)
     return {

@@ -107,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_input(command: argparse.ArgumentParser) -> None:
     command.add_argument("file", metavar="FILE", help="CSV or XLSX: long (one value per row) or wide (x1..xn)")
     command.add_argument("--value-col", metavar="C", help="column of measurements (or counts for p, np, c, u)")
-    command.add_argument("--subgroup-col", metavar="C", help="column naming the subgroup of each row (long format)")
+    command.add_argument(
+        "--subgroup-col",
+        metavar="C",
+        help="column naming the subgroup of each row: groups the rows of a long file; labels the rows of a wide "
+        "(x1..xn) file, the labels then numbering the points",
+    )
     command.add_argument("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first)")
     command.add_argument("--json", action="store_true", help="print the result as JSON")
     command.add_argument("--svg", metavar="OUT", help="write the picture to this SVG file")
@@ -139,7 +144,7 @@ def _add_chart(commands: Any) -> None:
         type=_subgroup_list,
         default=(),
         metavar="N,N,…",
-        help="subgroups (1-based) left out of the limit estimate, e.g. 15,23",
+        help="subgroups left out of the limit estimate, by position in the file (1-based), e.g. 15,23",
     )
     chart.add_argument("--lambda", dest="lam", type=_finite, metavar="X", help="EWMA weight (default 0.2)")
     chart.add_argument("--L", dest="L", type=_finite, metavar="X", help="EWMA limit width in sigmas (default 3)")
@@ -208,7 +213,7 @@ def _chart(args: argparse.Namespace) -> str:
         from qualitas.stats import svg
 
         title = f"{svg.KIND_TITLES.get(args.kind, args.kind)} of {Path(args.file).name}"
-        _write(args.svg, svg.chart_svg(chartset, title=title))
+        _write(args.svg, svg.chart_svg(chartset, title=title, labels=data.labels))
     return _dump(chartset.to_dict()) if args.json else chart_summary(chartset, data, args.file)
 
 
@@ -309,15 +314,20 @@ def _sampling(args: argparse.Namespace) -> str:
     if args.json:
         return _dump(plan)
     head = f"Lot size {args.lot_size}, AQL {args.aql}, level {level}, {args.inspection} inspection"
+    return f"{head}: {sampling_text(plan)}"
+
+
+def sampling_text(plan: dict[str, Any]) -> str:
+    """The plan in words: Table I's code letter, the plan's letter when an arrow was followed, n, Ac, Re."""
+    letter = f"code letter {plan['code_letter']}"
+    if plan["plan_code_letter"] != plan["code_letter"]:
+        letter += f" (arrow to the plan of letter {plan['plan_code_letter']})"
     if plan["inspect_all"]:
         return (
-            f"{head}: code letter {plan['code_letter']}; inspect all {plan['n']} items (100 %), "
+            f"{letter}; inspect all {plan['n']} items (100 %), "
             f"accept on {plan['ac']}, reject on {plan['re']}."
         )
-    return (
-        f"{head}: code letter {plan['code_letter']}, sample size {plan['n']}, "
-        f"accept on {plan['ac']}, reject on {plan['re']}."
-    )
+    return f"{letter}, sample size {plan['n']}, accept on {plan['ac']}, reject on {plan['re']}."
 
 
 def _ap(args: argparse.Namespace) -> str:
@@ -392,7 +402,11 @@ def chart_summary(chartset: ChartSet, data: io.Measurements, source: str) -> str
     from qualitas.stats.svg import KIND_TITLES
 
     phase1 = chartset.parameters.get("phase1")
-    limits_from = f"; limits from subgroups 1-{phase1}" if phase1 else ""
+    labelled = data.labels != tuple(str(i) for i in range(1, len(data.labels) + 1))
+    first, last = (1, phase1)
+    if labelled and phase1:
+        first, last = data.labels[0], data.labels[min(phase1, len(data.labels)) - 1]
+    limits_from = f"; limits from subgroups {first}-{last}" if phase1 else ""
     lines = [f"{KIND_TITLES.get(chartset.kind, chartset.kind)} of {source}: {_describe_data(data)}{limits_from}", ""]
     rows = [
         (c.name, _number(c.center), _number(c.lcl), _number(c.ucl), str(len(c.values)), str(len(c.signals)))
@@ -405,10 +419,17 @@ def chart_summary(chartset: ChartSet, data: io.Measurements, source: str) -> str
     for chart in chartset.charts:
         if chart.signals:
             lines += ["", f"Signals on the {chart.name} chart:"]
-            lines += [f"  point {s.point}: {', '.join(s.rules)}" for s in chart.signals]
+            lines += [f"  {_signal_place(s.point, data.labels if labelled else None)}: {', '.join(s.rules)}"
+                      for s in chart.signals]
     if not any(chart.signals for chart in chartset.charts):
         lines += ["", "No out-of-control signals."]
     return "\n".join(lines)
+
+
+def _signal_place(point: int, labels: tuple[str, ...] | None) -> str:
+    if labels is None or point > len(labels):
+        return f"point {point}"
+    return f"subgroup {labels[point - 1]} (point {point})"
 
 
 def capability_summary(report: dict[str, Any], source: str) -> str:

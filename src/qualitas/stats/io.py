@@ -99,11 +99,20 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> Tab
 def measurements(
     table: Table, *, value_col: str | None = None, subgroup_col: str | None = None, size_col: str | None = None
 ) -> Measurements:
-    """Interpret a `Table` as wide subgroups, long subgroups, individuals or attribute counts."""
-    if value_col is None and subgroup_col is None and size_col is None:
+    """Interpret a `Table` as wide subgroups, long subgroups, individuals or attribute counts.
+
+    A wide table may carry a subgroup column (`subgroup_col`) labelling each row, e.g. the
+    subgroup numbers of the process; the labels then name the points.
+    """
+    if value_col is None and size_col is None:
         wide = _wide_columns(table)
         if wide:
-            return _wide(table, wide)
+            label_index = None if subgroup_col is None else _column(table, subgroup_col, "subgroup")
+            if label_index in wide:
+                raise StatsInputError(
+                    f"The subgroup column '{subgroup_col}' of {table.source} is one of the x1..xn measurement columns."
+                )
+            return _wide(table, wide, label_index)
     if subgroup_col is not None and size_col is not None:
         raise StatsInputError("Give either a subgroup column or a size column, not both.")
     skip = {_column(table, c, role) for c, role in ((subgroup_col, "subgroup"), (size_col, "size")) if c is not None}
@@ -309,7 +318,7 @@ def _wide_columns(table: Table) -> list[int]:
     return [i for _, i in sorted(found)] if len(found) >= 2 else []
 
 
-def _wide(table: Table, indices: list[int]) -> Measurements:
+def _wide(table: Table, indices: list[int], label_index: int | None = None) -> Measurements:
     values = np.full((len(table.rows), len(indices)), np.nan)
     for r, (number, cells) in enumerate(table.rows):
         for c, index in enumerate(indices):
@@ -319,15 +328,36 @@ def _wide(table: Table, indices: list[int]) -> Measurements:
     if empty.size:
         number = table.rows[empty[0]][0]
         raise StatsInputError(f"{table.source}, row {number}: no measurements in the x1..xn columns.")
+    if label_index is None:
+        labels = tuple(str(i) for i in range(1, len(values) + 1))
+    else:
+        labels = _row_labels(table, label_index)
     return Measurements(
         values=_pack_left(values),
         sizes=None,
-        labels=tuple(str(i) for i in range(1, len(values) + 1)),
+        labels=labels,
         rows=tuple(number for number, _ in table.rows),
         layout="wide",
         source=table.source,
         value_columns=tuple(table.columns[i] for i in indices),
     )
+
+
+def _row_labels(table: Table, index: int) -> tuple[str, ...]:
+    """The subgroup label of each row of a wide table: present, and each on one row only."""
+    column, seen, labels = table.columns[index], {}, []
+    for number, cells in table.rows:
+        if cells[index] is None:
+            raise StatsInputError(f"{table.source}, row {number}, column '{column}': the subgroup is empty.")
+        label = _label(cells[index])
+        if label in seen:
+            raise StatsInputError(
+                f"{table.source}, row {number}, column '{column}': subgroup '{label}' is also on row {seen[label]} "
+                "(in x1..xn files each row is one subgroup)."
+            )
+        seen[label] = number
+        labels.append(label)
+    return tuple(labels)
 
 
 def _pack_left(values: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
@@ -86,7 +86,11 @@ AQLS: tuple[str, ...] = _master()[0]
 class SamplingPlan:
     """Draw `n` items; accept with at most `ac` nonconforming, reject with `re` or more.
 
-    `inspect_all` is True when the table's sample size reaches the lot size, so `n` is the lot.
+    `code_letter` is the sample-size code letter of Table I for the lot size and inspection level,
+    the letter users look up and auditors check. `plan_code_letter` is the row of the master table
+    whose plan is used: the same letter, or the one an arrow points at (lot 100, level II, AQL 1.0:
+    code letter F, whose arrow leads up to plan E, n = 13). `inspect_all` is True when the table's
+    sample size reaches the lot size, so `n` is the lot.
     """
 
     code_letter: str
@@ -94,10 +98,20 @@ class SamplingPlan:
     ac: int
     re: int
     inspect_all: bool = False
+    plan_code_letter: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.plan_code_letter:
+            object.__setattr__(self, "plan_code_letter", self.code_letter)
+
+    @property
+    def arrow_followed(self) -> bool:
+        return self.plan_code_letter != self.code_letter
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code_letter": self.code_letter,
+            "plan_code_letter": self.plan_code_letter,
             "n": self.n,
             "ac": self.ac,
             "re": self.re,
@@ -117,16 +131,23 @@ def code_letter(lot_size: int, level: str = "II") -> str:
 
 
 def plan(lot_size: int, aql: Any, *, level: str = "II", inspection: str = "normal") -> SamplingPlan:
-    """The single sampling plan for a lot: code letter from Table I, plan from the master table."""
+    """The single sampling plan for a lot: code letter from Table I, plan from the master table.
+
+    The result keeps Table I's letter as `code_letter` and names the row whose plan is used,
+    after following an arrow, as `plan_code_letter`.
+    """
     lot_size = _lot_size(lot_size)
     chosen = table_plan(code_letter(lot_size, level), aql, inspection=inspection)
     if chosen.n >= lot_size:
-        return SamplingPlan(chosen.code_letter, lot_size, chosen.ac, chosen.re, inspect_all=True)
+        return replace(chosen, n=lot_size, inspect_all=True)
     return chosen
 
 
 def table_plan(letter: str, aql: Any, *, inspection: str = "normal") -> SamplingPlan:
-    """The master-table plan for a code letter and AQL, following arrows to the plan they point at."""
+    """The master-table plan for a code letter and AQL, following arrows to the plan they point at.
+
+    `code_letter` of the result is `letter`; `plan_code_letter` the row the arrows lead to.
+    """
     aqls, tables = _master()
     column, rows = AQLS[aql_index(aql)], tables[_inspection(inspection)]
     index = _row_index(rows, letter)
@@ -135,7 +156,8 @@ def table_plan(letter: str, aql: Any, *, inspection: str = "normal") -> Sampling
         index += step
     row = rows[index]
     ac, re = (int(part) for part in row[column].split("/"))
-    return SamplingPlan(row["code_letter"], int(row["n"]), ac, re)
+    return SamplingPlan(rows[_row_index(rows, letter)]["code_letter"], int(row["n"]), ac, re,
+                        plan_code_letter=row["code_letter"])
 
 
 def aql_index(aql: Any) -> int:
@@ -274,7 +296,7 @@ class SwitchingRules:
         if not accepted and self._normal_window.count(False) >= 2:
             return TIGHTENED, "2 lots not accepted within 5 consecutive lots"
         if lot_plan.ac >= 2:
-            tighter = count <= _tighter_ac(lot_plan.code_letter, self.aql)
+            tighter = count <= _tighter_ac(lot_plan.plan_code_letter, self.aql)
             self.switching_score = self.switching_score + 3 if tighter else 0
         else:
             self.switching_score = self.switching_score + 2 if accepted else 0

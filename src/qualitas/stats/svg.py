@@ -5,6 +5,9 @@ The output is self-contained and safe under a strict Content-Security-Policy: no
 font-size) and class names, so a page stylesheet may restyle it. Every text is escaped. It is
 accessible: role="img" with a <title> and a <desc> summarising the chart, and every point has
 a <title> ("Subgroup 12: 74.0123") that browsers show on hover.
+
+Points are numbered 1, 2, … unless `labels` name them (the subgroup numbers of the data, as
+a signal table lists them); the x axis and the hover texts then show those labels.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -197,23 +201,52 @@ def _spread_labels(wanted: list[float], gap: float, low: float, high: float) -> 
     return list(result)
 
 
+def label_rows(centres: Sequence[float], widths: Sequence[float], *, gap: float = 4.0) -> list[int]:
+    """A row (0 = nearest the plot) for each centred label so that no two labels in a row overlap.
+
+    Labels are taken from left to right and each goes to the lowest row whose last label ends,
+    with `gap` to spare, before this one starts (interval-graph colouring: as few rows as possible).
+    """
+    rows = [0] * len(centres)
+    ends: list[float] = []
+    for index in sorted(range(len(centres)), key=lambda i: centres[i] - widths[i] / 2):
+        start = centres[index] - widths[index] / 2
+        row = next((r for r, end in enumerate(ends) if end + gap <= start), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = centres[index] + widths[index] / 2
+        rows[index] = row
+    return rows
+
+
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of the width of `text` in a sans-serif font, for laying labels out."""
+    return len(text) * font_size * 0.6
+
+
 # --- control charts ----------------------------------------------------------------------
 
 
-def chart_svg(chartset: ChartSet, *, width: int = 900, title: str | None = None) -> str:
-    """The charts of `chartset` as one SVG document, one panel per chart stacked vertically."""
+def chart_svg(
+    chartset: ChartSet, *, width: int = 900, title: str | None = None, labels: Sequence[object] | None = None
+) -> str:
+    """The charts of `chartset` as one SVG document, one panel per chart stacked vertically.
+
+    `labels`, one per point, name the subgroups on the x axis and in the hover texts.
+    """
     if not chartset.charts:
         raise StatsInputError("There is no chart to draw.")
+    names = _point_labels(chartset, labels)
     heading = title or KIND_TITLES.get(chartset.kind, f"{chartset.kind} chart")
     content = json.dumps(chartset.to_dict(), sort_keys=True, default=str)
     ident = "qc-" + hashlib.sha256(content.encode()).hexdigest()[:10]
     height = HEADER_HEIGHT + PANEL_HEIGHT * len(chartset.charts)
     phase1 = chartset.parameters.get("phase1")
     panels = [
-        _panel(chart, width=width, offset=HEADER_HEIGHT + index * PANEL_HEIGHT, phase1=phase1)
+        _panel(chart, width=width, offset=HEADER_HEIGHT + index * PANEL_HEIGHT, phase1=phase1, labels=names)
         for index, chart in enumerate(chartset.charts)
     ]
-    description = " ".join(_describe(chart) for chart in chartset.charts)
+    description = " ".join(_describe(chart, names) for chart in chartset.charts)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="qualitas-chart chart-{escape(chartset.kind)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -227,6 +260,45 @@ def chart_svg(chartset: ChartSet, *, width: int = 900, title: str | None = None)
         "</svg>",
     ]
     return "\n".join(part for part in parts if part)
+
+
+def _point_labels(chartset: ChartSet, labels: Sequence[object] | None) -> list[str] | None:
+    if labels is None:
+        return None
+    names = [str(label) for label in labels]
+    count = max(len(chart.values) for chart in chartset.charts)
+    if len(names) != count:
+        raise StatsInputError(f"{len(names)} subgroup labels were given for {count} points.")
+    return names
+
+
+_INTEGER = re.compile(r"[+-]?\d{1,15}")
+
+
+def point_ticks(count: int, labels: Sequence[str] | None, *, room: float) -> list[tuple[int, str]]:
+    """(point, text) of the x-axis ticks: round numbers of the labels when they are whole numbers,
+    else evenly spaced points with their labels, as many as fit in `room` pixels."""
+    if labels is None:
+        ticks = nice_ticks(1, max(count, 2), count=min(count, 10), integer=True)
+        return [(int(t), str(int(t))) for t in ticks if 1 <= t <= count]
+    widest = max((len(label) for label in labels), default=1)
+    fits = max(2, min(10, int(room // (min(widest, 14) * 6.6 + 10))))
+    if all(_INTEGER.fullmatch(label) for label in labels):
+        numbers = np.array([int(label) for label in labels])
+        if np.all(np.diff(numbers) > 0):
+            wanted = nice_ticks(float(numbers[0]), float(numbers[-1]), count=min(count, fits), integer=True)
+            found = np.searchsorted(numbers, wanted)
+            ticks = [
+                (int(i) + 1, labels[i]) for i, w in zip(found, wanted, strict=True) if i < count and numbers[i] == w
+            ]
+            if len(ticks) >= min(count, 2):
+                return ticks
+    positions = nice_ticks(1, max(count, 2), count=min(count, fits), integer=True)
+    return [(int(t), _short(labels[int(t) - 1])) for t in positions if 1 <= t <= count]
+
+
+def _short(label: str, limit: int = 14) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _legend(width: int) -> str:
@@ -274,7 +346,9 @@ def _limits(chart: Chart) -> list[tuple[str, float | np.ndarray, str, str, str |
     ]
 
 
-def _panel(chart: Chart, *, width: int, offset: float, phase1: int | None = None) -> str:
+def _panel(
+    chart: Chart, *, width: int, offset: float, phase1: int | None = None, labels: list[str] | None = None
+) -> str:
     series = _series(chart)
     limits = _limits(chart)
     count = max(len(values) for _, values, _ in series)
@@ -284,8 +358,7 @@ def _panel(chart: Chart, *, width: int, offset: float, phase1: int | None = None
     if not finite.size:
         raise StatsInputError(f"The {chart.name} chart has no finite value to draw.")
     y_ticks = nice_ticks(float(finite.min()), float(finite.max()))
-    x_ticks = nice_ticks(1, max(count, 2), count=min(count, 10), integer=True)
-    x_ticks = x_ticks[(x_ticks >= 1) & (x_ticks <= count)]
+    x_ticks = point_ticks(count, labels, room=width - MARGIN_LEFT - MARGIN_RIGHT)
     frame = _Frame(
         left=MARGIN_LEFT,
         top=offset + PANEL_TOP,
@@ -308,12 +381,12 @@ def _panel(chart: Chart, *, width: int, offset: float, phase1: int | None = None
         _phase_boundary(frame, phase1, count),
     ]
     for name, values, colour in series:
-        parts.append(_points(frame, chart, name, values, colour, signals))
+        parts.append(_points(frame, chart, name, values, colour, signals, labels))
     parts.append("</g>")
     return "\n".join(p for p in parts if p)
 
 
-def _axes(frame: _Frame, x_ticks: np.ndarray, y_ticks: np.ndarray) -> str:
+def _axes(frame: _Frame, x_ticks: list[tuple[int, str]], y_ticks: np.ndarray) -> str:
     y_step = float(y_ticks[1] - y_ticks[0]) if len(y_ticks) > 1 else 1.0
     parts = ['<g class="axes" font-size="11">']
     for tick in y_ticks:
@@ -323,10 +396,10 @@ def _axes(frame: _Frame, x_ticks: np.ndarray, y_ticks: np.ndarray) -> str:
             f'<text x="{_n(frame.left - 6)}" y="{y}" dy="0.32em" text-anchor="end">'
             f"{escape(_tick_label(tick, y_step))}</text>"
         )
-    for tick in x_ticks:
+    for tick, text in x_ticks:
         x = _n(frame.x(tick))
         parts.append(f'<path d="M{x} {_n(frame.bottom)} v5" stroke="{INK}"/>')
-        parts.append(f'<text x="{x}" y="{_n(frame.bottom + 18)}" text-anchor="middle">{int(tick)}</text>')
+        parts.append(f'<text x="{x}" y="{_n(frame.bottom + 18)}" text-anchor="middle">{escape(text)}</text>')
     parts.append(
         f'<path class="frame" d="M{_n(frame.left)} {_n(frame.top)} V{_n(frame.bottom)} H{_n(frame.right)}" '
         f'fill="none" stroke="{INK}"/>'
@@ -373,7 +446,9 @@ def _limit_labels(frame: _Frame, limits: list, count: int) -> str:
     return "\n".join(parts)
 
 
-def _points(frame: _Frame, chart: Chart, name: str, values: np.ndarray, colour: str, signals: dict) -> str:
+def _points(
+    frame: _Frame, chart: Chart, name: str, values: np.ndarray, colour: str, signals: dict, labels: list[str] | None
+) -> str:
     points = np.arange(1, len(values) + 1)
     xs, ys = frame.x(points), frame.y(values)
     css = "series" + (" lower" if name == "C−" else "")
@@ -385,7 +460,8 @@ def _points(frame: _Frame, chart: Chart, name: str, values: np.ndarray, colour: 
     for index in np.flatnonzero(np.isfinite(values)):
         point, value = int(points[index]), float(values[index])
         rules = signals.get(point, ()) if _signals_here(chart, value, index) else ()
-        text = f"Subgroup {point}: {prefix}{fmt(value)}" + (f" — {', '.join(rules)}" if rules else "")
+        subgroup = point if labels is None else labels[index]
+        text = f"Subgroup {subgroup}: {prefix}{fmt(value)}" + (f" — {', '.join(rules)}" if rules else "")
         fill, signal_class, radius = (SIGNAL, " signal", 4.5) if rules else (colour, "", 3)
         parts.append(
             f'<circle class="point{signal_class}" cx="{_n(xs[index])}" cy="{_n(ys[index])}" r="{radius}" '
@@ -403,7 +479,7 @@ def _signals_here(chart: Chart, value: float, index: int) -> bool:
     return abs(value) >= decision[min(index, decision.size - 1)]
 
 
-def _describe(chart: Chart) -> str:
+def _describe(chart: Chart, labels: list[str] | None = None) -> str:
     label = CHART_LABELS.get(chart.name, chart.name)
     values = np.asarray(chart.values, dtype=float)
     limits = "; ".join(
@@ -411,7 +487,9 @@ def _describe(chart: Chart) -> str:
         for name, level in (("centre", chart.center), ("UCL", chart.ucl), ("LCL", chart.lcl))
     )
     if chart.signals:
-        listed = ", ".join(f"{s.point} ({', '.join(s.rules)})" for s in chart.signals)
+        listed = ", ".join(
+            f"{s.point if labels is None else labels[s.point - 1]} ({', '.join(s.rules)})" for s in chart.signals
+        )
         signals = f"{len(chart.signals)} out-of-control signal(s) at subgroup {listed}"
     else:
         signals = "no out-of-control signal"
@@ -470,11 +548,19 @@ def histogram_svg(
         x_span += [centre - 3.5 * spread, centre + 3.5 * spread]
     x_ticks = nice_ticks(min(x_span), max(x_span), count=8)
     y_ticks = nice_ticks(0, max(float(counts.max()), _curve_peak(data.size, edges, spread)), count=6, integer=True)
+    plot_width = width - MARGIN_LEFT - 40
+    label_widths = [text_width(_marker_text(m), 11) for m in markers]
+    centres = [
+        min(max(MARGIN_LEFT + (v - x_ticks[0]) / (x_ticks[-1] - x_ticks[0]) * plot_width, w / 2 + 2), width - w / 2 - 2)
+        for (_, v, _, _), w in zip(markers, label_widths, strict=True)
+    ]
+    rows = label_rows(centres, label_widths)
+    top = HEADER_HEIGHT + 12 + 13 * (max(rows, default=0) + 1)
     frame = _Frame(
         left=MARGIN_LEFT,
-        top=HEADER_HEIGHT + 24,
-        width=width - MARGIN_LEFT - 40,
-        height=height - HEADER_HEIGHT - 24 - PANEL_BOTTOM,
+        top=top,
+        width=plot_width,
+        height=height - top - PANEL_BOTTOM,
         x_low=float(x_ticks[0]),
         x_high=float(x_ticks[-1]),
         y_low=0.0,
@@ -494,7 +580,7 @@ def histogram_svg(
         _histogram_axes(frame, x_ticks, y_ticks),
         _bars(frame, counts, edges),
         _normal_curve(frame, data.size, edges, centre, spread),
-        _markers(frame, markers),
+        _markers(frame, markers, centres, rows),
         "</svg>",
     ]
     return "\n".join(p for p in parts if p)
@@ -563,7 +649,14 @@ def _normal_curve(frame: _Frame, n: int, edges: np.ndarray, mean: float, sigma: 
     )
 
 
-def _markers(frame: _Frame, markers: Sequence[tuple[str, float, str, str | None]]) -> str:
+def _marker_text(marker: tuple[str, float, str, str | None]) -> str:
+    return f"{marker[0]} {fmt(marker[1])}"
+
+
+def _markers(
+    frame: _Frame, markers: Sequence[tuple[str, float, str, str | None]], centres: list[float], rows: list[int]
+) -> str:
+    """The specification, target and mean lines, their labels above the plot in rows that never overlap."""
     parts = ['<g class="spec-lines" font-size="11">']
     for name, value, colour, dash in markers:
         x = _n(frame.x(value))
@@ -572,12 +665,12 @@ def _markers(frame: _Frame, markers: Sequence[tuple[str, float, str, str | None]
             f'<path class="{name.lower()}" d="M{x} {_n(frame.top)} V{_n(frame.bottom)}" stroke="{colour}" '
             f'stroke-width="1.5"{dash_attr}><title>{escape(f"{name} = {fmt(value)}")}</title></path>'
         )
-    labels = sorted(markers, key=lambda m: m[1])
-    for row, (name, value, colour, _) in enumerate(labels):
-        y = frame.top - 8 - 12 * (row % 2)
+    for marker, x, row in zip(markers, centres, rows, strict=True):
+        text, colour = _marker_text(marker), marker[2]
+        y = frame.top - 8 - 13 * row
         parts.append(
-            f'<text x="{_n(frame.x(value))}" y="{_n(y)}" text-anchor="middle" fill="{colour}">'
-            f"{escape(f'{name} {fmt(value)}')}</text>"
+            f'<text class="marker-label" x="{_n(x)}" y="{_n(y)}" text-anchor="middle" fill="{colour}">'
+            f"{escape(text)}</text>"
         )
     parts.append("</g>")
     return "\n".join(parts)

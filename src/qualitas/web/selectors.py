@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -28,12 +29,22 @@ def my_tasks(user) -> list[TaskItem]:
     return sorted(tasks, key=_due_sort_key)
 
 
+def module_label(key: str) -> str:
+    """The label people know a module by ("Improvement"), for a provider registered under its key."""
+    from qualitas.core.modules import get_spec
+
+    spec = get_spec(key)
+    return spec.label if spec is not None else ""
+
+
 def search(user, query: str, limit: int = 20) -> list[SearchHit]:
     query = query.strip()
     if len(query) < 2:
         return []
     hits: list[SearchHit] = []
-    for provider in registry.search_providers.values():
-        hits.extend(provider(user, query, limit))
+    for key, provider in registry.search_providers.items():
+        label = module_label(key)
+        hits.extend(replace(hit, module=label) if label and hit.module != label else hit
+                    for hit in provider(user, query, limit))
     hits.sort(key=lambda hit: (-hit.score, hit.title))
     return hits[:limit]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -71,18 +73,23 @@ def trail(
     *,
     record_type: str = "",
     record_id: str = "",
+    record: str = "",
     user_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     action: str = "",
 ) -> QuerySet[AuditEvent]:
-    """The whole trail, for those allowed to read it (auditors, quality managers, administrators)."""
+    """The whole trail, for those allowed to read it (auditors, quality managers, administrators).
+    `record` finds a record by what people call it: its number or title anywhere in the event's record
+    label ("SOP-GEN-001" finds the document, its revisions, signatures and links), or its id."""
     authorize(actor, "audit", "view")
     events = AuditEvent.objects.order_by("-sequence")
     if record_type:
         events = events.filter(record_type=record_type)
     if record_id:
         events = events.filter(record_id=str(record_id)[:64])
+    if record := " ".join(record.split())[:300]:
+        events = events.filter(Q(record_label__icontains=record) | Q(record_id=record[:64]))
     if user_id is not None:
         events = events.filter(actor_id=user_id)
     if since is not None:
@@ -92,3 +99,97 @@ def trail(
     if action:
         events = events.filter(action=action)
     return events
+
+
+PAGE_SIZE = 50
+COUNT_LIMIT = 10_000  # beyond this the page says "more than 10,000" instead of counting every row
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    """One page of the trail, newest first, by position in the chain (keyset): a page stays the same
+    while new events arrive, and going further back costs the same on the millionth event as on the first."""
+
+    events: list[AuditEvent]
+    newer: int | None  # `after` cursor of the next newer page, None on the newest page
+    older: int | None  # `before` cursor of the next older page, None on the oldest page
+    total: int  # events matching the filters, at most COUNT_LIMIT + 1
+    total_is_exact: bool
+
+    @property
+    def first(self) -> int | None:
+        return self.events[0].sequence if self.events else None
+
+    @property
+    def last(self) -> int | None:
+        return self.events[-1].sequence if self.events else None
+
+
+def trail_page(
+    events: QuerySet[AuditEvent], *, before: int | None = None, after: int | None = None, size: int = PAGE_SIZE
+) -> TrailPage:
+    """The page of `events` (a `trail()` queryset) older than sequence `before`, or newer than `after`
+    (the newest page when neither is given)."""
+    if after is not None:
+        rows = list(events.filter(sequence__gt=after).order_by("sequence")[: size + 1])
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        has_older = bool(rows) and events.filter(sequence__lt=rows[-1].sequence).exists()
+        if not rows:  # nothing newer than the cursor: show the newest page
+            return trail_page(events, size=size)
+    else:
+        window = events.filter(sequence__lt=before) if before is not None else events
+        rows = list(window[: size + 1])
+        if not rows and before is not None:  # nothing older than the cursor: show the newest page
+            return trail_page(events, size=size)
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = before is not None and bool(rows) and events.filter(sequence__gt=rows[0].sequence).exists()
+    total = events.order_by()[: COUNT_LIMIT + 1].count()
+    return TrailPage(
+        events=rows,
+        newer=rows[0].sequence if has_newer else None,
+        older=rows[-1].sequence if has_older else None,
+        total=total,
+        total_is_exact=total <= COUNT_LIMIT,
+    )
+
+
+def trail_record_types(actor) -> list[tuple[str, str]]:
+    """(key, label) of every kind of record the filter can name: the registered record types and
+    whatever else the trail holds events of (links, signatures, role assignments …), each once.
+    The trail's keys are read by skipping along the record_type index, one short query per kind."""
+    authorize(actor, "audit", "view")
+    keys = {t.key for t in records.all_types()}
+    last = ""
+    for _ in range(500):  # a bound, far above the number of kinds any installation has
+        key = (
+            AuditEvent.objects.filter(record_type__gt=last)
+            .order_by("record_type")
+            .values_list("record_type", flat=True)
+            .first()
+        )
+        if key is None:
+            break
+        keys.add(key)
+        last = key
+    labelled = [(key, record_type_label(key)) for key in keys]
+    seen: dict[str, int] = {}
+    for _, label in labelled:
+        seen[label] = seen.get(label, 0) + 1
+    # Two kinds with the same name (from different modules) are told apart by their key.
+    choices = [(key, label if seen[label] == 1 else f"{label} ({key})") for key, label in labelled]
+    return sorted(choices, key=lambda choice: (choice[1].casefold(), choice[0]))
+
+
+def record_type_label(key: str) -> str:
+    """What a record type is called: the label its module declares, else its model's name."""
+    registered = records._types.get(key)
+    if registered is not None:
+        return registered.label
+    try:
+        model = apps.get_model(key)
+    except (LookupError, ValueError):
+        return {"audit.trail": "Audit trail"}.get(key, key)
+    name = str(model._meta.verbose_name)
+    return name[:1].upper() + name[1:]

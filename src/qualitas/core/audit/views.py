@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -14,7 +14,6 @@ from qualitas.core.audit import selectors
 from qualitas.core.audit.models import ACTIONS
 from qualitas.core.audit.services import record
 from qualitas.core.exports import csv_bytes
-from qualitas.core.records import all_types
 from qualitas.core.widgets import DateInput
 
 EXPORT_LIMIT = 100_000
@@ -57,51 +56,110 @@ def export_pdf(request, record_type: str, record_id: int):
 
 class TrailFilter(forms.Form):
     record_type = forms.ChoiceField(required=False, label="Record type")
-    record_id = forms.CharField(required=False, max_length=64, label="Record id")
+    record = forms.CharField(
+        required=False, max_length=300, label="Record",
+        widget=forms.TextInput(attrs={"placeholder": "Number, title or id"}),
+    )
     user = forms.ModelChoiceField(queryset=User.objects.all(), required=False, label="User")
     action = forms.ChoiceField(choices=[("", "Any action"), *ACTIONS], required=False)
     since = forms.DateField(required=False, label="From", widget=DateInput())
     until = forms.DateField(required=False, label="To", widget=DateInput())
+    # One record exactly, by its internal id (links from elsewhere and the API's record_id).
+    record_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, record_types: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["record_type"].choices = (
-            [("", "Any record type")] + [(t.key, t.label) for t in all_types()] + [("accounts.user", "User account")]
-        )
+        self.fields["record_type"].choices = [("", "Any record type"), *record_types]
 
+    def clean_record(self) -> str:
+        return " ".join(self.cleaned_data["record"].split())
 
-def _filtered(request):
-    form = TrailFilter(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "“To” is before “From”.")
+        return data
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {
             "record_type": data["record_type"],
             "record_id": data["record_id"],
+            "record": data["record"],
             "user_id": data["user"].pk if data["user"] else None,
             "since": data["since"],
             "until": data["until"],
             "action": data["action"],
         }
-    return form, selectors.trail(request.user, **filters), filters
+
+    def description(self) -> str:
+        """The filters used, as `name=value` pairs named like the API's query parameters."""
+        data = self.cleaned_data
+        parts = [
+            ("record_type", data["record_type"]),
+            ("record_id", data["record_id"]),
+            ("record", data["record"]),
+            ("user", f"{data['user'].username} ({data['user'].display_name})" if data["user"] else ""),
+            ("action", data["action"]),
+            ("since", data["since"].isoformat() if data["since"] else ""),
+            ("until", data["until"].isoformat() if data["until"] else ""),
+        ]
+        return "; ".join(f"{name}={value}" for name, value in parts if value) or "none (the whole trail)"
+
+
+class PagePosition(forms.Form):
+    before = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=0)
+
+
+EXPORTS = ("csv", "pdf")
 
 
 @login_required
 def trail(request):
-    form, events, filters = _filtered(request)
-    export = request.GET.get("export")
-    if export in ("csv", "pdf"):
-        return _export(request, events, filters, export)
-    return render(
-        request,
-        "audit/trail.html",
-        {"form": form, "events": events[:200], "count": events.count(), "query": request.GET.urlencode()},
+    record_types = selectors.trail_record_types(request.user)
+    form = TrailFilter(request.GET or None, record_types=record_types)
+    position = PagePosition(request.GET)
+    export = request.GET.get("export", "")
+    problems = []
+    if form.is_bound and not form.is_valid():
+        problems.append("Correct the filter below.")
+    if not position.is_valid():
+        problems.append("The page position must be a whole number (use the page links).")
+    if export and export not in EXPORTS:
+        problems.append(f"Unknown export format {export[:20]!r}: use csv or pdf.")
+    if problems:  # nothing is shown or exported for a filter that could not be read
+        context = {"form": form, "problems": problems, "page": None, "filter_query": ""}
+        return render(request, "audit/trail.html", context, status=400)
+    filters = form.filters() if form.is_bound else {}
+    events = selectors.trail(request.user, **filters)
+    if export:
+        return _export(request, events, form, export)
+    page = selectors.trail_page(events, before=position.cleaned_data["before"], after=position.cleaned_data["after"])
+    labels = dict(record_types)
+    for event in page.events:
+        event.record_type_label = labels.get(event.record_type, event.record_type)
+    query = QueryDict(mutable=True)
+    for name in form.fields:
+        if value := request.GET.get(name, "").strip():
+            query[name] = value
+    context = {"form": form, "page": page, "filter_query": query.urlencode()}
+    if filters.get("record_id"):  # a hidden filter: say so, with the way out
+        context["one_record"] = filters["record_id"]
+        query.pop("record_id")
+        context["all_records_query"] = query.urlencode()
+    return render(request, "audit/trail.html", context)
+
+
+def _changes_text(event) -> str:
+    return "; ".join(
+        f"{row['field']}: {'—' if row['old'] is None else row['old']} → {'—' if row['new'] is None else row['new']}"
+        for row in event.change_rows
     )
 
 
 def _rows(events):
     for event in events[:EXPORT_LIMIT]:
-        changes = "; ".join(f"{row['field']}: {row['old']} → {row['new']}" for row in event.change_rows)
         yield [
             event.sequence,
             timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -113,7 +171,7 @@ def _rows(events):
             event.record_id,
             event.record_label,
             event.record_version or "",
-            changes,
+            _changes_text(event),
             event.reason,
             event.hash,
         ]
@@ -136,30 +194,35 @@ HEADER = [
 ]
 
 
-def _export(request, events, filters, kind: str) -> HttpResponse:
-    description = ", ".join(f"{k}={v}" for k, v in filters.items() if v) or "all events"
+def _export(request, events, form: TrailFilter, kind: str) -> HttpResponse:
+    """The filtered trail as a file. The file is made first, so the export event records exactly what
+    it holds (the format, the filters and the number of events) and is not part of it."""
+    description = form.description() if form.is_bound else "none (the whole trail)"
+    rows = list(_rows(events))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    if kind == "csv":
+        response = HttpResponse(csv_bytes(HEADER, rows), content_type="text/csv; charset=utf-8")
+    else:
+        frame = pdf.PageFrame(
+            title="Audit trail",
+            subtitle=description[:90],
+            landscape=True,
+            footer_note=f"Exported {timezone.localtime():%Y-%m-%d %H:%M %Z} by {request.user.display_name}",
+        )
+        story = [
+            pdf.Paragraph("Audit trail", pdf.H1),
+            pdf.p(f"Filters: {description}. {len(rows)} event{'s' if len(rows) != 1 else ''}."),
+            pdf.spacer(),
+            pdf.table(HEADER[:12], [row[:12] for row in rows]),
+        ]
+        response = HttpResponse(pdf.render(frame, story), content_type="application/pdf")
     record(
         request.user,
         "export",
         "audit.trail_exported",
         record_type="audit.trail",
-        record_label=description[:300],
-        changes={"format": [None, kind]},
+        record_label=f"Audit trail ({kind.upper()}), filters: {description}"[:300],
+        changes={"format": [None, kind], "filters": [None, description], "events": [None, len(rows)]},
     )
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    if kind == "csv":
-        response = HttpResponse(csv_bytes(HEADER, _rows(events)), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
-        return response
-    rows = [row[:12] for row in _rows(events)]
-    frame = pdf.PageFrame(
-        title="Audit trail",
-        subtitle=description[:90],
-        landscape=True,
-        footer_note=f"Exported {timezone.localtime():%Y-%m-%d %H:%M %Z} by {request.user.display_name}",
-    )
-    story = [pdf.Paragraph("Audit trail", pdf.H1), pdf.p(f"Filter: {description}. {len(rows)} events."), pdf.spacer()]
-    story.append(pdf.table(HEADER[:12], rows))
-    response = HttpResponse(pdf.render(frame, story), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.{kind}"'
     return response

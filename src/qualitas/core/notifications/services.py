@@ -8,6 +8,10 @@ email a day listing what was not emailed yet.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +37,27 @@ MAX_EMAIL_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=5)
 
 
+@dataclass
+class HeldBack:
+    emails: int = 0  # notifications that would have been emailed
+
+
+_held_back: ContextVar[HeldBack | None] = ContextVar("qualitas_emails_held_back", default=None)
+
+
+@contextmanager
+def emails_held_back() -> Iterator[HeldBack]:
+    """Notifications made inside stay in the app: nothing is emailed, now or by the retry and digest
+    jobs later. The demo loader uses it, so loading the demo does not send (or, with the console
+    backend, print) a few hundred emails to its fictitious people; it reports the count instead."""
+    held = HeldBack()
+    token = _held_back.set(held)
+    try:
+        yield held
+    finally:
+        _held_back.reset(token)
+
+
 def preference_for(user) -> NotificationPreference:
     """The user's preference, or the default (immediate email) when they never set one (not saved)."""
     preference = NotificationPreference.objects.filter(user=user).first()
@@ -54,9 +79,13 @@ def notify(recipient, subject: str, body: str = "", url: str = "", kind: str = "
     subject = " ".join((subject or "").split())
     if not subject:
         raise ValueError("A notification needs a subject.")
+    delivery = _email_delivery(recipient)
+    if delivery != IN_APP_ONLY and (held := _held_back.get()) is not None:
+        held.emails += 1
+        delivery = IN_APP_ONLY
     notification = Notification.objects.create(
         recipient=recipient, subject=subject[:300], body=body or "", url=(url or "")[:500], kind=(kind or "info")[:30],
-        email_delivery=_email_delivery(recipient),
+        email_delivery=delivery,
     )
     if notification.email_delivery == IMMEDIATE:
         transaction.on_commit(lambda: send_immediate(notification.pk))

@@ -16,7 +16,8 @@ class SignatureForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
     comment = forms.CharField(
-        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason / comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional. Recorded with your signature.",
     )
 
     def __init__(self, *args, otp_required: bool = False, **kwargs):

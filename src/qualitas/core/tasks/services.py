@@ -199,11 +199,12 @@ def tasks_complete_for(instance, kind: str, assignee=None, *, actor, note: str =
 
 
 @transaction.atomic
-def tasks_cancel_for(instance, *, actor, reason: str, kind: str | None = None) -> list[Task]:
-    """Cancel a record's open tasks because `actor`'s step made them moot (the record was withdrawn, made
-    obsolete, given a new owner). The step authorised it: no per-task check of who assigned them."""
+def tasks_cancel_for(instance, *, actor, reason: str, kind: str | None = None, assignee=None) -> list[Task]:
+    """Cancel a record's open tasks (of one assignee, or all) because `actor`'s step made them moot (the
+    record was withdrawn, made obsolete, given a new owner, its distribution changed). The step authorised
+    it: no per-task check of who assigned them."""
     reason = (reason or "").strip() or "No longer needed"
-    tasks = _open_for(instance, kind, None)
+    tasks = _open_for(instance, kind, assignee)
     for task in tasks:
         _cancel(actor, task, reason)
     return tasks

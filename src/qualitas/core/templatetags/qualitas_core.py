@@ -26,3 +26,25 @@ def record_url(record) -> str:
     from qualitas.core.records import url_for
 
     return url_for(record) if record is not None else ""
+
+
+@register.filter
+def control(bound_field, size: str = ""):
+    """A form field's widget in the one form style: {{ field|control }} or {{ field|control:"sm" }}."""
+    from django.utils.safestring import mark_safe
+
+    from qualitas.core.forms import render_control
+
+    return mark_safe(render_control(bound_field, small=size == "sm"))  # noqa: S308 - widget HTML, escaped by Django
+
+
+@register.filter
+def control_kind(bound_field) -> str:
+    """How `partials/form_fields.html` lays a field out: "check" (one checkbox), "choices" (a radio or
+    checkbox list, in a fieldset) or "input" (label above the control)."""
+    from qualitas.core.forms import CHOICE_LISTS
+
+    widget = bound_field.field.widget
+    if isinstance(widget, CHOICE_LISTS):
+        return "choices"
+    return "check" if getattr(widget, "input_type", "") == "checkbox" else "input"

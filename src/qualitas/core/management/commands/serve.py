@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard address, not a binding
 
 
 def static_fingerprint() -> str:
@@ -35,18 +38,32 @@ class Command(BaseCommand):
             raise CommandError(f"--port must be between 1 and 65535, got {port}", returncode=2)
         call_command("migrate", interactive=False, verbosity=0)
         self.collect_static_if_needed()
+        # The application after collectstatic (WhiteNoise lists the static files when it starts); the
+        # port before the demo, so a port in use is said at once, not after loading it.
+        from waitress import create_server
+
+        from qualitas.config.wsgi import application
+
+        try:
+            server = create_server(
+                application, host=host, port=port, threads=threads, ident="Qualitas", clear_untrusted_proxy_headers=True
+            )
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", returncode=2) from None
+
+        logins: list[str] = []
         if demo:
-            from qualitas.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+            from qualitas.core.management.commands.demo import load_and_describe
 
-            load_demo()
-            self.stdout.write(self.style.SUCCESS("Demo organisation “Acme Precision Parts” is loaded."))
-            self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-            for username, role in DEMO_USERS:
-                self.stdout.write(f"  {username:<12} {role}")
-        from waitress import serve
-
+            loaded, logins = load_and_describe()
+            self.stdout.write(self.style.SUCCESS(loaded))
         from qualitas.core.audit.checkpoints import write_at_start
         from qualitas.core.jobs.scheduler import start_background_scheduler
+
+        address = f"[{server.effective_host}]" if ":" in str(server.effective_host) else server.effective_host
+        url = f"http://{address}:{server.effective_port}"
+        if host not in WILDCARDS:  # links in emails point here unless QUALITAS_BASE_URL says otherwise
+            os.environ.setdefault("QUALITAS_BASE_URL", url)
 
         # The audit trail's head, signed, outside the database (`qualitas audit verify` checks it).
         if (written := write_at_start()) is not None:
@@ -55,11 +72,12 @@ class Command(BaseCommand):
         # Effective dates, reminders, escalations; QUALITAS_RUN_JOBS=0 leaves them to `qualitas worker`.
         start_background_scheduler()
 
-        from qualitas.config.wsgi import application
-
-        self.stdout.write(self.style.SUCCESS(f"Qualitas is serving on http://{host}:{port}/ (Ctrl+C to stop)"))
+        # Last, so they are what the terminal shows: the demo logins and where to open Qualitas.
+        for line in logins:
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS(f"Qualitas is serving on {url}/ (Ctrl+C to stop)"))
         self.stdout.flush()
-        serve(application, host=host, port=port, threads=threads, ident="Qualitas", clear_untrusted_proxy_headers=True)
+        server.run()  # until Ctrl+C
 
     def collect_static_if_needed(self) -> None:
         if settings.DEBUG:

@@ -1,4 +1,5 @@
-"""`qualitas documents import FOLDER --metadata FILE.csv [--as USERNAME] [--dry-run]`."""
+"""`qualitas documents import FOLDER --metadata FILE.csv [--as USERNAME] [--dry-run]` and
+`qualitas documents reindex` (rebuild the full-text index)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Document control commands: import existing documents for migration."
+    help = "Document control commands: import existing documents for migration; rebuild the search index."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,8 +29,17 @@ class Command(BaseCommand):
             help="The importer recorded in the audit trail (a document administrator).",
         )
         importer.add_argument("--dry-run", action="store_true", help="Check everything, write nothing.")
+        sub.add_parser("reindex", help="Rebuild the full-text index of every revision (plain text of the content).")
 
-    def handle(self, *args, action, folder, metadata, username, dry_run, **options):
+    def handle(self, *args, action, **options):
+        if action == "reindex":
+            from qualitas.documents.search import reindex_all
+
+            self.stdout.write(f"reindexed {reindex_all()} revision(s)")
+            return
+        self.import_folder(**options)
+
+    def import_folder(self, *, folder, metadata, username, dry_run, **options):
         from qualitas.accounts.models import User
         from qualitas.documents import importer
 
