@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -165,7 +164,9 @@ def test_two_workers_at_once_run_a_job_once(jobs):
     if in_memory_sqlite():
         pytest.skip("in-memory SQLite cannot be shared between threads; the PostgreSQL run covers this")
     calls = []
-    jobs("test.concurrent", lambda: calls.append(threading.get_ident()) or time.sleep(0.3))
+    other_worker_done = threading.Event()
+    # The job holds on until the other worker has tried (and found it claimed), so the two overlap.
+    jobs("test.concurrent", lambda: calls.append(threading.get_ident()) or other_worker_done.wait(timeout=10))
     now = timezone.now()
     barrier = threading.Barrier(2)
     results: list[list] = []
@@ -175,7 +176,10 @@ def test_two_workers_at_once_run_a_job_once(jobs):
 
         try:
             barrier.wait()
-            results.append(services.run_due_jobs(now, only=["test.concurrent"]))
+            runs = services.run_due_jobs(now, only=["test.concurrent"])
+            results.append(runs)
+            if not runs:
+                other_worker_done.set()
         finally:
             thread_connection.close()
 
@@ -194,14 +198,13 @@ def test_the_background_scheduler_runs_due_jobs_and_stops(jobs):
     if in_memory_sqlite():
         pytest.skip("in-memory SQLite cannot be shared between threads; the PostgreSQL run covers this")
     calls = []
-    jobs("test.background", lambda: calls.append(1), every=timedelta(hours=1))
+    ran = threading.Event()
+    jobs("test.background", lambda: calls.append(1) or ran.set(), every=timedelta(hours=1))
     thread = scheduler.start_background_scheduler(interval=0.05)
     try:
         assert thread is not None and thread.daemon
         assert scheduler.start_background_scheduler(interval=0.05) is thread  # once per process
-        deadline = time.monotonic() + 10
-        while not calls and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert ran.wait(timeout=30)
     finally:
         scheduler.stop_background_scheduler()
     assert not thread.is_alive()

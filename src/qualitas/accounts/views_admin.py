@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from qualitas.accounts import roles, selectors, services
 from qualitas.accounts.forms import PasswordResetForm, RoleAssignForm, RoleForm, UserCreateForm, UserEditForm
-from qualitas.accounts.views_org import _save
+from qualitas.accounts.views_org import _save, _write
 from qualitas.core import lockout
+from qualitas.core.forms import form_errors
 from qualitas.core.permissions import ACTIONS, ALL_MODULES, PERMISSION_MODULES, authorize
 
 
@@ -159,8 +160,7 @@ def user_password_reset(request, user_id: int):
                 actor=request.user, user=subject, reason=data["reason"], password=data["password"],
                 generate=data["generate"], must_change=data["must_change"])
         except ValidationError as exc:
-            for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             if plain:
                 return render(request, "accounts/password_reset_done.html", {"subject": subject, "plain": plain,
@@ -232,23 +232,3 @@ def role_detail(request, role_id: int):
          "holders": role.assignments.select_related("user", "site").order_by("user__username")},
         status=400 if form.errors else 200,
     )
-
-
-def _write(request, form, write, success: str):
-    """Run a service; its refusal goes onto the form (field errors where they belong)."""
-    from qualitas.core.regulated import StaleVersion
-
-    try:
-        obj = write()
-    except StaleVersion as exc:
-        form.add_error(None, str(exc))
-        return None
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-        return None
-    messages.success(request, success)
-    return obj

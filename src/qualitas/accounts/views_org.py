@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from qualitas.accounts import selectors, services
 from qualitas.accounts.forms import DepartmentForm, ProcessForm, SiteForm
+from qualitas.core.forms import form_errors
 from qualitas.core.permissions import authorize, has_perm
 from qualitas.core.regulated import StaleVersion
 
@@ -20,17 +21,15 @@ def _save(request, form, write, success: str):
     data = dict(form.cleaned_data)
     if "version" in data and data["version"] is None:
         data.pop("version")
+    return _write(request, form, lambda: write(data), success)
+
+
+def _write(request, form, write, success: str):
+    """Run a service; its refusal goes onto the form (field errors where they belong)."""
     try:
-        obj = write(data)
-    except StaleVersion as exc:
-        form.add_error(None, str(exc))
-        return None
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        obj = write()
+    except (StaleVersion, ValidationError) as exc:
+        form_errors(form, exc)
         return None
     messages.success(request, success)
     return obj
