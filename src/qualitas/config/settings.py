@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "qualitas.actions",
     "qualitas.capa",
     "qualitas.measurements",
+    "qualitas.training",
     "qualitas.accounts",
     "qualitas.standards",
     "qualitas.web",

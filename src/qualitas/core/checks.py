@@ -33,7 +33,21 @@ def check_spec(spec) -> list[checks.CheckMessage]:
         *_check_demo(spec),
         *_check_audit_events(spec),
         *_check_sources(spec),
+        *_check_hooks(spec),
     ]
+
+
+def _check_hooks(spec):
+    from qualitas.core import hooks
+
+    for hook, receiver in spec.hooks:
+        if hook not in hooks.HOOKS:
+            yield _error(spec, f"hooks[{hook!r}]", f"unknown hook; the core announces {', '.join(hooks.HOOKS)}.", 9)
+        try:
+            if not callable(modules.resolve(receiver)):
+                raise TypeError
+        except (ImportError, AttributeError, TypeError):
+            yield _error(spec, f"hooks[{hook!r}]", f"{receiver!r} is not a function.", 9)
 
 
 def _check_navigation(spec):

@@ -141,6 +141,9 @@ class ModuleSpec:
     # to it with ?raised_from=<record type>:<id>.
     raise_forms: tuple[tuple[str, str], ...] = ()
     on_migrate: tuple[Ref, ...] = ()  # setup(using=…) after `migrate` (default rows, catalogues)
+    # (hook, receiver): what the module does when the core announces a step of any record
+    # (qualitas.core.hooks: a workflow transition, a signature).
+    hooks: tuple[tuple[str, Ref], ...] = ()
 
     @property
     def permission_key(self) -> str | None:
@@ -188,7 +191,7 @@ def install(spec: ModuleSpec, *, app: str = "") -> ModuleSpec:
 
 def uninstall(key: str) -> None:
     """Remove a spec and what it registered (for tests that install a throw-away module)."""
-    from qualitas.core import permissions, records
+    from qualitas.core import hooks, permissions, records
     from qualitas.core.audit import events
     from qualitas.core.jobs.registry import unregister_job
     from qualitas.core.registry import registry
@@ -211,6 +214,7 @@ def uninstall(key: str) -> None:
     for name, _ in spec.export_sections:
         registry.export_sections.pop(name, None)
     events.unregister_module(spec.key)
+    hooks.disconnect(spec.key)
 
 
 def _record_key(record_type: RecordTypeSpec) -> str:
@@ -264,6 +268,11 @@ def _wire(spec: ModuleSpec) -> None:
         registry.add_record_panel(panel)
     for name, section in spec.export_sections:
         registry.add_export_section(name, resolve(section))
+    from qualitas.core import hooks
+
+    for hook, receiver in spec.hooks:
+        if hook in hooks.HOOKS:  # an unknown name is reported by the start-up check
+            hooks.connect(hook, resolve(receiver), owner=spec.key)
 
 
 def demo_order() -> list[ModuleSpec]:

@@ -1,5 +1,7 @@
 """The job loop: `qualitas worker` runs it in the foreground (one per app server when several share
-PostgreSQL); `qualitas serve` runs it in a daemon thread via `start_background_scheduler()`.
+PostgreSQL). `qualitas serve` starts one `qualitas worker` process of its own under gunicorn
+(qualitas.core.server), or runs the loop in a daemon thread via `start_background_scheduler()` under
+waitress (one process).
 
 Each iteration runs the due jobs and then closes this thread's database connections, so a dropped
 connection or a restarted database is recovered on the next iteration; exceptions are logged, never
@@ -51,7 +53,7 @@ def run_iteration() -> int:
 
 def run_loop(stop: threading.Event, interval: float) -> None:
     """Run due jobs every `interval` seconds until `stop` is set."""
-    logger.info("Scheduled jobs: checking every %s s", interval)
+    logger.debug("Scheduled jobs: checking every %s s", interval)  # `qualitas worker` says so on its stdout
     while not stop.is_set():
         run_iteration()
         stop.wait(interval)

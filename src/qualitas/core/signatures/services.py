@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qualitas.core import hooks
 from qualitas.core.audit import canonical, covered, kept
 from qualitas.core.audit.services import record
 from qualitas.core.records import key_for
@@ -187,4 +188,5 @@ def sign(
             reason=signature.comment,
         )
         covered.record_row(actor, "sign", "signature.signature_saved", signature)
+        hooks.send(hooks.SIGNATURE, actor=actor, instance=instance, signature=signature)
     return signature

@@ -36,7 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from qualitas.core import records
+from qualitas.core import hooks, records
 from qualitas.core.audit import kept
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import has_perm, is_system
@@ -402,6 +402,8 @@ def _perform(actor, instance, workflow, step, expected_version, reason, credenti
             transition=step.name,
             verified=True,
         )
+    hooks.send(hooks.TRANSITION, actor=actor, instance=current, record_type=workflow.record_type,
+               transition=step.name, source=state, target=step.target)
     if (follow_up := _follow_up(actor, current, workflow, step)) is not None:
         current = _perform(actor, current, workflow, follow_up, None, "", None, {}, True)
     instance.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
