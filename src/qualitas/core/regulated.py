@@ -85,7 +85,7 @@ def diff(before: dict, after: dict) -> dict:
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
-def _label_changes(instance, changes: dict) -> dict:
+def labelled_changes(instance, changes: dict) -> dict:
     """Field verbose names for people reading the history ("Process owner", not "owner_id")."""
     labels = {field.attname: str(field.verbose_name) for field in instance._meta.concrete_fields}
     return {labels.get(name, name): values for name, values in changes.items()}
@@ -98,7 +98,7 @@ def record_create(actor, instance, *, event: str, reason: str = "", extra_change
     state = snapshot(instance)
     changes = {name: [None, value] for name, value in state.items() if value not in (None, "", False)}
     changes.update(extra_changes or {})
-    record(actor, "create", event, instance=instance, changes=_label_changes(instance, changes), reason=reason)
+    record(actor, "create", event, instance=instance, changes=labelled_changes(instance, changes), reason=reason)
     return instance
 
 
@@ -146,7 +146,7 @@ def record_update(
     current.version += 1
     current.save()
     delta.update(extra_changes or {})
-    record(actor, action, event, instance=current, changes=_label_changes(current, delta), reason=reason.strip())
+    record(actor, action, event, instance=current, changes=labelled_changes(current, delta), reason=reason.strip())
     # Keep the caller's object in step with the database.
     instance.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current

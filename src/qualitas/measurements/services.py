@@ -14,11 +14,16 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from qualitas.accounts.services import system_actor
+from qualitas.core import bulk
 from qualitas.core.audit import canonical
-from qualitas.core.audit.services import record
+from qualitas.core.audit.services import AuditEntry, record, record_many
 from qualitas.core.permissions import authorize
-from qualitas.core.records import key_for
-from qualitas.core.regulated import content_hash_of, record_create, record_update, snapshot
+from qualitas.core.regulated import (
+    labelled_changes,
+    record_create,
+    record_update,
+    snapshot,
+)
 from qualitas.core.workflow import engine
 from qualitas.measurements import charting
 from qualitas.measurements.models import (
@@ -40,7 +45,13 @@ CHARACTERISTIC_FIELDS = (
 )
 # What frozen limits were computed for: changing it needs the limits released first.
 LIMIT_DEFINING_FIELDS = ("chart_type", "subgroup_size", "ewma_lambda", "ewma_l", "cusum_k", "cusum_h")
-MAX_BATCH = 5_000  # subgroups per request or file: each value is its own audited record
+# Per batch (one file or request, one transaction): subgroup entries (rows of a file, items of a
+# request) and measured values. A file of 100,000 values, one per row, is one batch; every value and
+# subgroup still gets its own audit event, appended in bulk (bench/measurements_bench.py: under 10 s).
+# The bound keeps a batch's transaction, which holds SQLite's write lock, to seconds.
+MAX_BATCH = 100_000
+MAX_VALUES = 100_000
+KEYS_PER_QUERY = 500
 MAX_ERRORS_LISTED = 20
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 # A bulk import of history could complete dozens of signals: the owner gets one notification per
@@ -162,9 +173,16 @@ class _Batch:
         self.now = now
         self.errors: list[str] = []
         keys = {entry.key.strip() for entry in entries if entry.key.strip()}
-        existing = Subgroup.objects.filter(characteristic=characteristic, key__in=keys).annotate(
-            values_count=Count("measurements")
-        )
+        if len(keys) > KEYS_PER_QUERY:  # a file of thousands of subgroups: which of its keys exist already
+            keys &= set(Subgroup.objects.filter(characteristic=characteristic).values_list("key", flat=True))
+        ordered = sorted(keys)
+        existing = [
+            subgroup
+            for start in range(0, len(ordered), KEYS_PER_QUERY)
+            for subgroup in Subgroup.objects.filter(
+                characteristic=characteristic, key__in=ordered[start:start + KEYS_PER_QUERY]
+            ).annotate(values_count=Count("measurements"))
+        ]
         self.stored = {subgroup.key: subgroup for subgroup in existing}
         self.filled = {subgroup.key: subgroup.values_count for subgroup in existing}
         self.added: dict[str, int] = {}
@@ -249,10 +267,15 @@ def _raise_batch_errors(errors: list[str]) -> None:
 
 
 def _batch_hash(entries: Sequence[SubgroupEntry]) -> str:
+    times: dict = {}  # the rows of a subgroup share their time
+
+    def when(taken_at):
+        if taken_at not in times:
+            times[taken_at] = canonical.to_primitive(taken_at)
+        return times[taken_at]
+
     return canonical.sha256(
-        canonical.dumps(
-            [[e.key, canonical.to_primitive(e.taken_at), e.lot, list(e.values), e.count, e.size] for e in entries]
-        )
+        canonical.dumps([[e.key, when(e.taken_at), e.lot, list(e.values), e.count, e.size] for e in entries])
     )
 
 
@@ -278,7 +301,9 @@ def measurements_record(
     if not entries:
         raise ValidationError("There are no measurements to record.")
     if len(entries) > MAX_BATCH:
-        raise ValidationError(f"At most {MAX_BATCH} subgroups per batch; split the file or request.")
+        raise ValidationError(f"At most {MAX_BATCH:,} subgroups per batch; split the file or request.")
+    if sum(len(entry.values) for entry in entries) > MAX_VALUES:
+        raise ValidationError(f"At most {MAX_VALUES:,} values per batch; split the file or request.")
     now = timezone.now()
     batch = _Batch(characteristic, entries, now)
     for index, entry in enumerate(entries, start=1):
@@ -308,43 +333,60 @@ def measurements_record(
 
 
 def _write(actor, characteristic, entries, batch: _Batch, now, source, source_name, api_token) -> RecordOutcome:
+    """Insert the new subgroups, then the values, each in bulk (qualitas.core.bulk), and append their
+    creation events to the trail in bulk: the subgroups' first, then the values'."""
     outcome = RecordOutcome()
     sequence = (characteristic.subgroups.aggregate(last=Max("sequence"))["last"] or 0) + 1
     subgroups: dict[str, Subgroup] = dict(batch.stored)
-    provenance = {"source": source, "source_name": source_name, "api_token": api_token, "entered_by": actor}
-    new_values: list[Measurement] = []
+    characteristic_of = Subgroup._meta.get_field("characteristic")
+    for subgroup in subgroups.values():
+        characteristic_of.set_cached_value(subgroup, characteristic)  # for str(subgroup), without a query
+    provenance = {"source": source, "source_name": source_name, "api_token_id": getattr(api_token, "pk", None),
+                  "entered_by_id": actor.pk}
     filled = dict(batch.filled)
     touched: set[str] = set()
     keys = [entry.key.strip() for entry in entries]
     reserved = set(keys) | (set(characteristic.subgroups.values_list("key", flat=True)) if "" in keys else set())
-    created: list[Subgroup] = []
-    for index, entry in enumerate(entries):  # new subgroups first, in one insert
+    new_rows: list[dict] = []
+    for index, entry in enumerate(entries):  # new subgroups first
         if keys[index] and keys[index] in subgroups:
             continue
         if not keys[index]:
             keys[index] = _free_key(sequence, reserved)
-        subgroup = Subgroup(
-            characteristic=characteristic, key=keys[index], sequence=sequence, taken_at=entry.taken_at or now,
-            lot=entry.lot, count=None if entry.count is None else int(entry.count),
-            sample_size=_sample_size(characteristic, entry), **provenance,
-        )
-        subgroups[keys[index]] = subgroup
-        created.append(subgroup)
+        new_rows.append({
+            "characteristic_id": characteristic.pk, "key": keys[index], "sequence": sequence,
+            "taken_at": entry.taken_at or now, "lot": entry.lot,
+            "count": None if entry.count is None else int(entry.count),
+            "sample_size": _sample_size(characteristic, entry), **provenance,
+        })
+        subgroups[keys[index]] = None  # reserved for this entry's later values
         sequence += 1
-    Subgroup.objects.bulk_create(created, batch_size=500)
+    created = bulk.instances(Subgroup, new_rows, bulk.insert_values(Subgroup, new_rows))
+    for subgroup in created:
+        characteristic_of.set_cached_value(subgroup, characteristic)
+        subgroups[subgroup.key] = subgroup
     outcome.subgroups_created = len(created)
+    values: list[dict] = []
+    labels: list[str] = []
+    labels_of: dict[str, str] = {}
     for key, entry in zip(keys, entries, strict=True):
         touched.add(key)
+        taken_at = entry.taken_at or now
+        subgroup = subgroups[key]
+        label = labels_of.get(key) or labels_of.setdefault(key, str(subgroup))
         for value in entry.values:
-            filled[key] = filled.get(key, 0) + 1
-            new_values.append(Measurement(
-                subgroup=subgroups[key], position=filled[key], value=float(value), taken_at=entry.taken_at or now,
-                **provenance,
-            ))
-    Measurement.objects.bulk_create(new_values, batch_size=500)
-    _audit_created(actor, created, "measurements.subgroup_recorded")
-    _audit_created(actor, new_values, "measurements.value_recorded")
-    outcome.values_recorded = len(new_values)
+            position = filled[key] = filled.get(key, 0) + 1
+            values.append({"subgroup_id": subgroup.pk, "position": position, "value": float(value),
+                           "taken_at": taken_at, **provenance})
+            labels.append(f"{label} value {position}")  # Measurement.__str__, without an instance each
+    ids = bulk.insert_values(Measurement, values)
+    # One creation event per subgroup and per value, as record_create would write for each (every one
+    # is checked by `qualitas audit verify`), from the values just written rather than read back.
+    bulk.record_created(actor, Subgroup, [(s.pk, str(s), row) for s, row in zip(created, new_rows, strict=True)],
+                        event="measurements.subgroup_recorded")
+    bulk.record_created(actor, Measurement, list(zip(ids, labels, values, strict=True)),
+                        event="measurements.value_recorded")
+    outcome.values_recorded = len(values)
     points = characteristic.points_size
     outcome.completed = [
         subgroups[key] for key in touched if characteristic.is_attribute or filled.get(key, 0) == points
@@ -352,17 +394,11 @@ def _write(actor, characteristic, entries, batch: _Batch, now, source, source_na
     return outcome
 
 
-def _audit_created(actor, instances: list, event: str) -> None:
-    """One creation event per record, as `record_create` writes, so every subgroup and value is in
-    the trail with the hash of its content (`qualitas audit verify` checks each one). The rows were
-    inserted in bulk; the hash is computed from the objects just saved."""
-    for instance in instances:
-        state = snapshot(instance)
-        record(
-            actor, "create", event, record_type=key_for(instance), record_id=instance.pk,
-            record_label=str(instance)[:300], record_version=instance.version, content_hash=content_hash_of(instance),
-            changes={name: [None, value] for name, value in state.items() if value not in (None, "", False)},
-        )
+def _created(instance) -> dict:
+    """The changes `record_create` records for a new record."""
+    state = snapshot(instance)
+    return labelled_changes(instance, {name: [None, value] for name, value in state.items()
+                                     if value not in (None, "", False)})
 
 
 def _free_key(sequence: int, reserved: set[str]) -> str:
@@ -421,9 +457,10 @@ def _detect(actor, characteristic: Characteristic, candidate_ids: set[int]) -> l
         judged = charting.judge(characteristic)
     except charting.NotEnoughData:
         return []
-    reported = set(
-        SignalEvent.objects.filter(subgroup_id__in=candidate_ids).values_list("subgroup_id", "chart")
-    )
+    reported_here = SignalEvent.objects.filter(characteristic=characteristic)
+    if len(candidate_ids) <= KEYS_PER_QUERY:  # else no IN list of thousands of ids (SQLite limits them)
+        reported_here = reported_here.filter(subgroup_id__in=candidate_ids)
+    reported = set(reported_here.values_list("subgroup_id", "chart"))
     now = timezone.now()
     new: list[SignalEvent] = []
     for found in judged.signals:
@@ -433,7 +470,14 @@ def _detect(actor, characteristic: Characteristic, candidate_ids: set[int]) -> l
             characteristic=characteristic, subgroup=found.subgroup, chart=found.chart, rules=list(found.rules),
             value=found.value, limits=judged.limits, detected_at=now,
         )
-        new.append(record_create(actor, event, event="measurements.signal_detected"))
+        # record_create's checks but those of the keys, which come from the rows just read.
+        event.full_clean(exclude=("characteristic", "subgroup", "limits"), validate_unique=False)
+        new.append(event)
+    # As record_create, for a file's worth of signals at once: one insert, one append to the trail.
+    bulk.insert(SignalEvent, new)
+    record_many(actor, [
+        AuditEntry("create", "measurements.signal_detected", instance=event, changes=_created(event)) for event in new
+    ])
     if new:
         _notify_owner(characteristic, new)
         signals_detected(characteristic, new)

@@ -80,6 +80,7 @@ class _Reader:
         self.time = _find(columns, TIME_COLUMNS)
         self.subgroup = _find(columns, SUBGROUP_COLUMNS)
         self.lot = _find(columns, LOT_COLUMNS)
+        self.times: dict[str, dt.datetime | None] = {}  # rows of one subgroup share their time
 
     def fail(self, row: int, message: str) -> None:
         self.errors.append(f"Row {row}: {message}")
@@ -88,7 +89,9 @@ class _Reader:
         fields: dict = {"where": f"Row {row}"}
         if self.time is not None:
             text = _text(cells[self.time])
-            when = parse_time(text) if text else None
+            if text and text not in self.times:
+                self.times[text] = parse_time(text)
+            when = self.times[text] if text else None
             if when is None:
                 self.fail(row, f"'{text}' is not a date and time (use ISO 8601, e.g. 2026-03-01 14:30)."
                           if text else "the time is empty.")
