@@ -21,8 +21,11 @@ from then on every covered row must have a hashed event, so an inserted row is a
 change made before the upgrade is sealed as found (it cannot be told apart any more). Regulated
 records have had hashed events since they became regulated, so they need no such seal.
 
-Speed: each table is compared in one pass (one query for the latest hashes, one streaming read of the
-rows); only a row that does not match costs one more query, to say what differs.
+Speed: every part is first checked in bulk by qualitas.core.audit.verify_fast (the database builds the
+hashed texts, in parallel on a large trail); only a part that is not intact, or a row the fast check
+cannot vouch for, is checked again by the exact code here, which words every problem. A table whose
+field types the fast check does not render is compared by the exact code alone, in one pass (one
+query for the latest hashes, one streaming read of the rows).
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ from django.db import connection
 from django.db.models import Max
 
 from qualitas.core.audit import canonical, checkpoints, covered
+from qualitas.core.audit import verify_fast as fast
 from qualitas.core.audit.models import AuditEvent, AuditHead
-from qualitas.core.audit.services import CHAIN_FIELDS
-from qualitas.core.regulated import RegulatedModel, content_hash_of
+from qualitas.core.regulated import RegulatedModel, audited_fields, content_hash_of
 
 BATCH = 20_000
 
@@ -62,29 +65,25 @@ class VerifyReport:
 
 
 def _line_sql(vendor: str) -> str:
-    """SQL that builds each event's canonical line (services.chain_line) inside the database, so
-    verification only hashes strings: a million events in a few seconds."""
-    if vendor == "postgresql":
-        time_text = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-        sep = "E'\\x1f'"
-    else:
-        # Django stores naive UTC text and drops ".000000" when the microseconds are zero.
-        time_text = "CASE WHEN length(occurred_at) = 19 THEN occurred_at || '.000000' ELSE occurred_at END"
-        sep = "char(31)"
-    parts = []
-    for name in CHAIN_FIELDS:
-        if name == "occurred_at":
-            parts.append(time_text)
-        elif vendor == "postgresql":
-            parts.append(f"COALESCE(CAST({name} AS text), '')")
-        else:
-            parts.append(f"COALESCE({name}, '')")
-    return f" || {sep} || ".join(parts)
+    """SQL that builds each event's canonical line (services.chain_line) inside the database."""
+    return fast.line_sql(vendor)
 
 
-def verify_chain(report: VerifyReport) -> None:
-    """Recompute every event's hash from its fields and check that each links to the one before."""
-    if connection.vendor == "postgresql":
+def _chain_tasks(bounds: fast.ChainBounds, workers: int) -> list:
+    if bounds.count != bounds.last or (bounds.count and bounds.first != 1):
+        return []  # events missing or out of place: the exact walk says which
+    parts = fast.segments(bounds, 2 * workers if workers > 1 else 1) if bounds.count else []
+    return [fast.segment_task(first, last) for first, last in parts]
+
+
+def _finish_chain(report: VerifyReport, bounds: fast.ChainBounds, results: list | None) -> None:
+    """The chain's verdict: from the fast check when it found the chain intact, else from the exact walk."""
+    if results is not None and fast.chain_intact(bounds, results):
+        report.events = bounds.count
+        report.head_sequence = bounds.last
+        last = results[-1].last_hash if results else ""
+        report.head_hash = last or fast.head_hash(bounds.last)
+    elif connection.vendor == "postgresql":
         _verify_chain_in_database(report)
     else:
         _verify_chain_streaming(report)
@@ -93,6 +92,15 @@ def verify_chain(report: VerifyReport) -> None:
         report.problems.append(
             f"the chain ends at #{report.head_sequence} but the head says #{head.sequence}: events were removed"
         )
+
+
+def verify_chain(report: VerifyReport, *, workers: int | None = None) -> None:
+    """Recompute every event's hash from its fields and check that each links to the one before."""
+    bounds = fast.chain_bounds()
+    threads = fast.workers_for(bounds.count, workers)
+    tasks = _chain_tasks(bounds, threads)
+    results = fast.run_all(tasks, threads) if tasks or not bounds.count else None
+    _finish_chain(report, bounds, results)
 
 
 def _verify_chain_streaming(report: VerifyReport) -> None:
@@ -171,28 +179,107 @@ def latest_hashes(key: str) -> dict[str, str]:
     return dict(AuditEvent.objects.filter(sequence__in=latest).values_list("record_id", "content_hash"))
 
 
-def verify_records(report: VerifyReport) -> None:
-    """Every regulated record's current state must hash to what its latest event recorded."""
+def _verify_records_exactly(report: VerifyReport, model, key: str) -> None:
+    recorded = latest_hashes(key)
+    seen = set()
+    for instance in model._base_manager.order_by("pk").iterator(chunk_size=2000):
+        report.records += 1
+        record_id = str(instance.pk)
+        seen.add(record_id)
+        expected = recorded.get(record_id)
+        if expected is None:
+            report.problems.append(
+                f"{key} {record_id} ({instance}) has no audit event: created outside the application"
+            )
+        elif content_hash_of(instance) != expected:
+            report.problems.append(
+                f"{key} {record_id} ({instance}) was altered outside the application "
+                "(its content does not match its last audit event)"
+            )
+    for record_id in sorted(set(recorded) - seen):
+        report.problems.append(f"{key} {record_id} was deleted outside the application")
+
+
+def _finish_records(report: VerifyReport, model, key: str, check: fast.RowCheck | None) -> None:
+    """The exact code's verdict on one regulated table, looking again only at what the fast check could
+    not vouch for."""
+    if check is None:
+        _verify_records_exactly(report, model, key)
+        return
+    report.records += check.rows
+    instances = model._base_manager.in_bulk([pk for pk, _expected in check.suspects]) if check.suspects else {}
+    for pk, expected in check.suspects:
+        instance = instances.get(pk)
+        if instance is None:
+            continue  # deleted since
+        record_id = str(instance.pk)
+        if expected is None:
+            report.problems.append(
+                f"{key} {record_id} ({instance}) has no audit event: created outside the application"
+            )
+        elif content_hash_of(instance) != expected:
+            report.problems.append(
+                f"{key} {record_id} ({instance}) was altered outside the application "
+                "(its content does not match its last audit event)"
+            )
+    for record_id, expected in sorted(check.orphans):
+        if expected is not None:
+            report.problems.append(f"{key} {record_id} was deleted outside the application")
+
+
+@dataclass
+class TablePlan:
+    """A table verify compares with the trail: regulated records or covered rows, its record type, and
+    how the fast check builds its rows' canonical text (None: the exact code alone)."""
+
+    kind: str
+    model: type
+    key: str
+    text: fast.Text | None
+
+    def task(self):
+        return lambda: fast.check_rows(self.model, self.key, self.text)
+
+
+def _record_plans() -> list[TablePlan]:
+    plans = []
     for model in regulated_models():
         key = f"{model._meta.app_label}.{model._meta.model_name}"
-        recorded = latest_hashes(key)
-        seen = set()
-        for instance in model._base_manager.order_by("pk").iterator(chunk_size=2000):
-            report.records += 1
-            record_id = str(instance.pk)
-            seen.add(record_id)
-            expected = recorded.get(record_id)
-            if expected is None:
-                report.problems.append(
-                    f"{key} {record_id} ({instance}) has no audit event: created outside the application"
-                )
-            elif content_hash_of(instance) != expected:
-                report.problems.append(
-                    f"{key} {record_id} ({instance}) was altered outside the application "
-                    "(its content does not match its last audit event)"
-                )
-        for record_id in sorted(set(recorded) - seen):
-            report.problems.append(f"{key} {record_id} was deleted outside the application")
+        names = [model_field.attname for model_field in audited_fields(model)]
+        plans.append(TablePlan("records", model, key, fast.regulated_text(model, names)))
+    return plans
+
+
+def _covered_plans() -> list[TablePlan]:
+    plans = []
+    for model in covered.covered_models():
+        key = covered.key_of(model)
+        plans.append(TablePlan("covered", model, key, fast.covered_text(model, key, covered.hashed_fields(model))))
+    return plans
+
+
+def _check_tables(plans: list[TablePlan], workers: int, extra: list | None = None) -> tuple[list, list]:
+    """Runs the extra tasks and the tables' fast checks together: (extra results, one check or None per plan)."""
+    extra = extra or []
+    checkable = [plan for plan in plans if plan.text is not None]
+    results = fast.run_all([*extra, *(plan.task() for plan in checkable)], workers)
+    by_plan = dict(zip((id(plan) for plan in checkable), results[len(extra):], strict=True))
+    return results[: len(extra)], [by_plan.get(id(plan)) for plan in plans]
+
+
+def _finish_table(report: VerifyReport, plan: TablePlan, check: fast.RowCheck | None) -> None:
+    if plan.kind == "records":
+        _finish_records(report, plan.model, plan.key, check)
+    else:
+        _finish_covered(report, plan.model, plan.key, check)
+
+
+def verify_records(report: VerifyReport, *, workers: int | None = None) -> None:
+    """Every regulated record's current state must hash to what its latest event recorded."""
+    plans = _record_plans()
+    _none, checks = _check_tables(plans, fast.workers_for(fast.chain_bounds().count, workers))
+    for plan, check in zip(plans, checks, strict=True):
+        _finish_table(report, plan, check)
 
 
 # --- Covered rows (signatures, role assignments, links, attachments) ---------------------------------
@@ -223,34 +310,64 @@ def _differences(key: str, record_id: str, recorded_hash: str, state: dict) -> s
     return "; ".join(changed)
 
 
-def verify_covered_rows(report: VerifyReport) -> None:
+def _verify_covered_exactly(report: VerifyReport, model, key: str) -> None:
+    table, fields = model._meta.db_table, covered.hashed_fields(model)
+    recorded = latest_hashes(key)
+    seen = set()
+    rows = model._base_manager.order_by("pk").values_list("pk", *fields)
+    for values in rows.iterator(chunk_size=2000):
+        report.rows += 1
+        record_id = str(values[0])
+        seen.add(record_id)
+        state = {name: canonical.to_primitive(value) for name, value in zip(fields, values[1:], strict=True)}
+        _covered_problem(report, key, table, record_id, state, recorded.get(record_id))
+    for record_id in sorted(set(recorded) - seen):
+        if recorded[record_id] != covered.DELETED:
+            report.problems.append(
+                f"{key} {record_id} (table {table}, id {record_id}) was deleted outside the application "
+                "(the trail says it exists)"
+            )
+
+
+def _covered_problem(report: VerifyReport, key: str, table: str, record_id: str, state: dict, expected) -> None:
+    where = f"{key} {record_id} (table {table}, id {record_id})"
+    if expected is None:
+        report.problems.append(f"{where} has no audit event: inserted outside the application")
+    elif expected == covered.DELETED:
+        report.problems.append(f"{where} exists although the trail records its deletion")
+    elif covered.hash_of_state(key, state) != expected:
+        report.problems.append(
+            f"{where} was altered outside the application: {_differences(key, record_id, expected, state)}"
+        )
+
+
+def _finish_covered(report: VerifyReport, model, key: str, check: fast.RowCheck | None) -> None:
+    """The exact code's verdict on one covered table, looking again only at what the fast check could
+    not vouch for."""
+    if check is None:
+        _verify_covered_exactly(report, model, key)
+        return
+    table, fields = model._meta.db_table, covered.hashed_fields(model)
+    report.rows += check.rows
+    expected_of = dict(check.suspects)
+    rows = model._base_manager.filter(pk__in=list(expected_of)).order_by("pk").values_list("pk", *fields)
+    for values in rows.iterator(chunk_size=2000) if expected_of else ():
+        state = {name: canonical.to_primitive(value) for name, value in zip(fields, values[1:], strict=True)}
+        _covered_problem(report, key, table, str(values[0]), state, expected_of[values[0]])
+    for record_id, expected in sorted(check.orphans):
+        if expected is not None and expected != covered.DELETED:
+            report.problems.append(
+                f"{key} {record_id} (table {table}, id {record_id}) was deleted outside the application "
+                "(the trail says it exists)"
+            )
+
+
+def verify_covered_rows(report: VerifyReport, *, workers: int | None = None) -> None:
     """Every covered row must hash to its latest row event; see the module docstring."""
-    for model in covered.covered_models():
-        key, table, fields = covered.key_of(model), model._meta.db_table, covered.hashed_fields(model)
-        recorded = latest_hashes(key)
-        seen = set()
-        rows = model._base_manager.order_by("pk").values_list("pk", *fields)
-        for values in rows.iterator(chunk_size=2000):
-            report.rows += 1
-            record_id = str(values[0])
-            seen.add(record_id)
-            state = {name: canonical.to_primitive(value) for name, value in zip(fields, values[1:], strict=True)}
-            expected = recorded.get(record_id)
-            where = f"{key} {record_id} (table {table}, id {record_id})"
-            if expected is None:
-                report.problems.append(f"{where} has no audit event: inserted outside the application")
-            elif expected == covered.DELETED:
-                report.problems.append(f"{where} exists although the trail records its deletion")
-            elif covered.hash_of_state(key, state) != expected:
-                report.problems.append(
-                    f"{where} was altered outside the application: {_differences(key, record_id, expected, state)}"
-                )
-        for record_id in sorted(set(recorded) - seen):
-            if recorded[record_id] != covered.DELETED:
-                report.problems.append(
-                    f"{key} {record_id} (table {table}, id {record_id}) was deleted outside the application "
-                    "(the trail says it exists)"
-                )
+    plans = _covered_plans()
+    _none, checks = _check_tables(plans, fast.workers_for(fast.chain_bounds().count, workers))
+    for plan, check in zip(plans, checks, strict=True):
+        _finish_table(report, plan, check)
 
 
 def verify_attachment_files(report: VerifyReport) -> None:
@@ -300,14 +417,24 @@ def verify_checkpoint(report: VerifyReport, path: Path) -> None:
 
 
 def verify(
-    checkpoint_file: str | Path | None = None, *, use_checkpoint: bool = True, check_files: bool = True
+    checkpoint_file: str | Path | None = None,
+    *,
+    use_checkpoint: bool = True,
+    check_files: bool = True,
+    workers: int | None = None,
 ) -> VerifyReport:
     """Everything in the module docstring. Without `checkpoint_file`, the newest checkpoint in
-    settings.CHECKPOINT_DIR is used unless `use_checkpoint` is False."""
+    settings.CHECKPOINT_DIR is used unless `use_checkpoint` is False. `workers`: threads for the fast
+    checks (default: one per core on a large trail; always one inside a transaction)."""
     report = VerifyReport()
-    verify_chain(report)
-    verify_records(report)
-    verify_covered_rows(report)
+    bounds = fast.chain_bounds()
+    threads = fast.workers_for(bounds.count, workers)
+    chain_tasks = _chain_tasks(bounds, threads)
+    plans = _record_plans() + _covered_plans()
+    segments, checks = _check_tables(plans, threads, chain_tasks)
+    _finish_chain(report, bounds, segments if chain_tasks or not bounds.count else None)
+    for plan, check in zip(plans, checks, strict=True):
+        _finish_table(report, plan, check)
     if check_files:
         verify_attachment_files(report)
     if checkpoint_file is None and use_checkpoint:
