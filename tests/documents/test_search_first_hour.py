@@ -1,6 +1,7 @@
 """Content search from the first hour (issue 11, part 1): a hit leads to the revision in force (or the
 latest draft, marked as such), the "Active documents" filter holds, snippets are plain text with the
-match highlighted safely, and results are labelled by module and record type, in the global search too."""
+match highlighted safely, and results are labelled by module and record type, in the global search too.
+Search looks in the current revisions (in force, in work) unless asked for history (issue 12)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from qualitas.core.workflow import engine
 from qualitas.documents import search as fts
 from qualitas.documents import selectors, services
 from qualitas.documents.models import DocumentType, SearchEntry
-from qualitas.documents.search_provider import search_documents
+from qualitas.documents.search_provider import detail, search_documents
 from qualitas.documents.setup import ensure_document_types
 from qualitas.web import selectors as web
 
@@ -85,20 +86,37 @@ def test_a_hit_leads_to_the_effective_revision_even_when_a_superseded_one_ranks_
     ranked = [revision_id for revision_id, _score, _snippet in fts.ranked_ids("refractometer")]
     # On its own, the archive ranks above the revision in force …
     assert ranked.index(library["old_coolant"].pk) < ranked.index(library["new_coolant"].pk)
-    hits = by_number(selectors.search(people["quality"], "refractometer"))
-    coolant = hits[library["coolant"].number]
-    assert coolant["revision"].pk == library["new_coolant"].pk  # … but the hit is the revision in force
-    assert coolant["in_force"] and not coolant["found_elsewhere"]
+    for history in (False, True):
+        hits = by_number(selectors.search(people["quality"], "refractometer", history=history))
+        coolant = hits[library["coolant"].number]
+        assert coolant["revision"].pk == library["new_coolant"].pk  # … but the hit is the revision in force
+        assert coolant["in_force"] and not coolant["found_elsewhere"], history
 
 
-def test_words_found_only_in_a_superseded_revision_lead_to_the_effective_one_saying_where(people, library):
-    hits = by_number(selectors.search(people["quality"], "zirconia"))
+def test_words_only_in_a_superseded_revision_are_found_only_when_history_is_asked_for(people, library):
+    assert library["grinding"].number not in by_number(selectors.search(people["quality"], "zirconia"))
+    assert not [hit for hit in search_documents(people["quality"], "zirconia", 10) if "Grinding" in hit.title]
+    hits = by_number(selectors.search(people["quality"], "zirconia", history=True))
     grinding = hits[library["grinding"].number]
     assert grinding["revision"].pk == library["new_grinding"].pk and grinding["in_force"]
     assert grinding["found_elsewhere"] and grinding["matched_revision"].pk == library["old_grinding"].pk
-    assert "found in rev 1 (superseded)" in search_documents(people["quality"], "zirconia", 10)[0].detail
+    assert "<mark>Zirconia</mark>" in str(grinding["snippet"])
+    assert detail(grinding) == "Procedure (SOP) · rev 2 effective · found in rev 1 (superseded)"
+    # The revision status filter searches that status, superseded ones included.
+    superseded = by_number(selectors.search(people["quality"], "zirconia", status="superseded"))
+    assert superseded[library["grinding"].number]["revision"].pk == library["old_grinding"].pk
     # An employee, who may not see the archive, finds nothing there.
-    assert selectors.search(people["employee"], "zirconia") == []
+    assert selectors.search(people["employee"], "zirconia", history=True) == []
+    assert selectors.search(people["employee"], "zirconia", status="superseded") == []
+
+
+def test_words_only_in_the_revision_in_work_are_found_by_default(people, library):
+    draft = revise(people, library["grinding"], "# Wheels\n\nCeramic wheels, dressed with a diamond roller.")
+    hit = by_number(selectors.search(people["quality"], "diamond"))[library["grinding"].number]
+    assert hit["revision"].pk == library["new_grinding"].pk and hit["in_force"]  # the hit leads to what is in force
+    assert hit["found_elsewhere"] and hit["matched_revision"].pk == draft.pk
+    # An employee sees only the revision in force, which does not have the words.
+    assert library["grinding"].number not in by_number(selectors.search(people["employee"], "diamond"))
 
 
 def test_a_document_without_an_effective_revision_leads_to_its_latest_draft_marked_as_such(people, library):
@@ -158,7 +176,10 @@ def test_documents_page_links_hits_to_the_effective_revision(people, library, cl
     assert "<mark>refractometer</mark>" in page and "not yet in force" in page
     assert library["withdrawn"].number not in page
     page = client.get("/documents/", {"q": "zirconia", "fulltext": "1"}).content.decode()
+    assert "Nothing found." in page and "Search earlier revisions too" in page
+    page = client.get("/documents/", {"q": "zirconia", "fulltext": "1", "history": "1"}).content.decode()
     assert "Found in revision 1 (superseded), not in the revision shown." in page
+    assert 'id="history" name="history" value="1" checked' in page
 
 
 def test_global_search_labels_results_by_module_and_record_type(people, library, client):
@@ -188,6 +209,13 @@ def test_api_search_returns_the_effective_revision_and_a_plain_snippet(people, l
     assert "refractometer" in coolant["snippet"]
     assert hits[library["draft_only"].number]["in_force"] is False
     assert library["withdrawn"].number not in hits
+    api = api_client.as_user(people["quality"])
+    current = {hit["number"] for hit in api.get("/documents/search", q="zirconia").json()}
+    assert library["grinding"].number not in current
+    with_history = {hit["number"]: hit for hit in api.get("/documents/search", q="zirconia", history="true").json()}
+    grinding = with_history[library["grinding"].number]
+    assert grinding["revision_id"] == library["new_grinding"].pk
+    assert grinding["matched_revision_id"] == library["old_grinding"].pk
 
 
 def test_reindex_command_rebuilds_the_index_as_plain_text(people, library):

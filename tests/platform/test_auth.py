@@ -101,8 +101,12 @@ def test_absolute_session_timeout_signs_out(client, employee):
     assert client.get("/").status_code == 302
 
 
-def test_idle_timeout_is_the_session_age_refreshed_on_each_request():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_idle_timeout_is_the_session_age_refreshed_at_most_once_a_minute():
+    # Not on every request (a write per read): SessionRefreshMiddleware, right after the sessions;
+    # the behaviour is tested in test_no_write_per_read.py.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    sessions = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+    assert settings.MIDDLEWARE[sessions + 1] == "qualitas.accounts.middleware.SessionRefreshMiddleware"
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
 
 

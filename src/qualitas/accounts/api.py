@@ -148,7 +148,7 @@ def update_process(request, process_id: PathId, payload: ProcessPatch):
 @paginate(Pagination)
 def list_users(request, q: str = "", include_inactive: bool = False):
     users = selectors.user_list(request.auth, include_inactive=include_inactive, query=q)
-    return users.prefetch_related("role_assignments__role")
+    return selectors.with_roles(users)
 
 
 @users_router.get("/users/me", response=UserOut, summary="The authenticated user")

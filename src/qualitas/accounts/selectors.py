@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from qualitas.accounts.models import SYSTEM_USERNAME, ApiToken, Department, Process, Role, RoleAssignment, Site, User
@@ -32,10 +32,12 @@ def department_get(actor: User, department_id: int) -> Department:
 
 
 def process_list(actor: User, *, site_id: int | None = None, clause_id: int | None = None) -> QuerySet[Process]:
+    from qualitas.standards.models import Clause
+
     authorize(actor, "organisation", "view")
     queryset = visible_to(
         actor, Process.objects.select_related("owner", "site", "department"), "organisation"
-    ).prefetch_related("clauses__edition__standard")
+    ).prefetch_related(Prefetch("clauses", queryset=Clause.objects.select_related("edition__standard")))
     if site_id is not None:
         queryset = queryset.filter(site_id=site_id)
     if clause_id is not None:
@@ -45,6 +47,13 @@ def process_list(actor: User, *, site_id: int | None = None, clause_id: int | No
 
 def process_get(actor: User, process_id: int) -> Process:
     return get_object_or_404(process_list(actor), pk=process_id)
+
+
+def with_roles(users: QuerySet[User]) -> QuerySet[User]:
+    """The users with their role assignments, each with its role and site: one query for them all."""
+    return users.prefetch_related(
+        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("role", "site"))
+    )
 
 
 def user_list(actor: User, *, include_inactive: bool = False, query: str = "") -> QuerySet[User]:

@@ -28,7 +28,7 @@ def user_list(request):
         request,
         "accounts/user_list.html",
         {
-            "users": users.prefetch_related("role_assignments__role", "role_assignments__site"),
+            "users": selectors.with_roles(users),
             "query": request.GET.get("q", ""),
             "locked": selectors.locked_usernames(request.user),
         },

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, OrderedDict
-from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from qualitas.capa import selectors
-from qualitas.capa.models import SIX_M
+from qualitas.capa.models import SIX_M, Capa, EffectivenessCheck, Nonconformity
 from qualitas.stats.pareto import pareto
 from qualitas.stats.results import StatsInputError
 
@@ -42,48 +43,95 @@ def category_counts(actor, *, since: dt.date | None = None) -> Counter:
     ncs = selectors.nonconformity_list(actor).exclude(status="cancelled")
     if since:
         ncs = ncs.filter(detected_on__gte=since)
-    return Counter(category or "Uncategorised" for category in ncs.values_list("category", flat=True))
+    counter: Counter = Counter()
+    for row in ncs.order_by().values("category").annotate(n=Count("pk")):
+        counter[row["category"] or "Uncategorised"] += row["n"]
+    return counter
 
 
-def cause_counts(actor) -> Counter:
+def _causes(rows) -> Counter:
     labels = dict(SIX_M)
     counter: Counter = Counter()
-    for causes in selectors.capa_list(actor).exclude(status="cancelled").values_list("root_causes", flat=True):
+    for causes in rows:
         for cause in causes or []:
             if cause.get("verified"):
                 counter[labels.get(cause.get("category"), "Other")] += 1
     return counter
 
 
+def cause_counts(actor) -> Counter:
+    return _causes(selectors.capas_visible(actor).exclude(status="cancelled").values_list("root_causes", flat=True))
+
+
+def _ranked(counter: Counter) -> dict:
+    """Most first, then by label: the order the page lists them in."""
+    return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _open_nonconformities(ncs) -> dict:
+    """Open nonconformities by status, severity, process and site: one grouped query, however many."""
+    status_label = dict(Nonconformity._meta.get_field("status").choices)
+    by_status, by_severity, by_process, by_site = Counter(), Counter(), Counter(), Counter()
+    groups = (
+        ncs.filter(status__in=("open", "investigation"))
+        .order_by()
+        .values("status", "severity__name", "process_id", "process__code", "process__name", "site__name")
+        .annotate(n=Count("pk"))
+    )
+    for row in groups:
+        n = row["n"]
+        by_status[status_label.get(row["status"], row["status"])] += n
+        by_severity[row["severity__name"]] += n
+        by_process[f"{row['process__code']} {row['process__name']}" if row["process_id"] else "No process"] += n
+        by_site[row["site__name"] or "No site"] += n
+    return {
+        "total": sum(by_status.values()),
+        "by_status": _ranked(by_status),
+        "by_severity": _ranked(by_severity),
+        "by_process": _ranked(by_process),
+        "by_site": _ranked(by_site),
+    }
+
+
+def _per_month(queryset, date_field: str, window: list[str], value) -> OrderedDict:
+    """`value` (an aggregate) per month of `date_field` over the window, computed by the database."""
+    result = OrderedDict((m, 0) for m in window)
+    rows = queryset.order_by().annotate(month=TruncMonth(date_field)).values("month").annotate(value=value)
+    for row in rows:
+        key = f"{row['month']:%Y-%m}"
+        if key in result:
+            result[key] += row["value"] or 0
+    return result
+
+
 def summary(actor, *, today: dt.date | None = None) -> dict:
+    """The dashboard's numbers, aggregated by the database: the cost of a view does not grow with the
+    number of nonconformities (a plant's 20,000 are grouped, never loaded)."""
     today = today or timezone.localdate()
     window = months(today)
     since = dt.date(int(window[0][:4]), int(window[0][5:]), 1)
-    ncs = list(selectors.nonconformity_list(actor).exclude(status="cancelled").select_related("severity", "process",
-                                                                                                "site"))
-    open_ncs = [nc for nc in ncs if nc.status in ("open", "investigation")]
-    capas = list(selectors.capa_list(actor).exclude(status="cancelled").prefetch_related("effectiveness_checks"))
-    open_capas = [c for c in capas if c.status != "closed"]
-    closed = [c for c in capas if c.status == "closed" and c.due_date]
+    ncs = selectors.nonconformity_list(actor).exclude(status="cancelled")
+    visible_capas = selectors.capas_visible(actor).exclude(status="cancelled")
+    capa_rows = list(visible_capas.values_list("pk", "status", "due_date", "closed_at", "opened_on", "root_causes"))
+    capas = [
+        (Capa(pk=pk, status=status, due_date=due, closed_at=closed_at, opened_on=opened_on), causes)
+        for pk, status, due, closed_at, opened_on, causes in capa_rows
+    ]
+    open_capas = [c for c, _ in capas if c.status != "closed"]
+    closed = [c for c, _ in capas if c.status == "closed" and c.due_date]
     on_time = [c for c in closed if timezone.localtime(c.closed_at).date() <= c.due_date]
-    checks = [check for c in capas for check in c.effectiveness_checks.all()]
+    checks = EffectivenessCheck.objects.filter(capa_id__in=visible_capas.order_by().values("pk")).aggregate(
+        total=Count("pk"), passed=Count("pk", filter=Q(passed=True))
+    ) if capas else {"total": 0, "passed": 0}
     ages = Counter()
     for capa in open_capas:
         for low, high, label in AGE_BUCKETS:
             if capa.age_days >= low and (high is None or capa.age_days <= high):
                 ages[label] += 1
-    copq = OrderedDict((m, Decimal(0)) for m in window)
-    for nc in ncs:
-        key = f"{nc.detected_on:%Y-%m}"
-        if key in copq:
-            copq[key] += nc.cost_of_poor_quality
-    complaints = OrderedDict((m, 0) for m in window)
-    for received_on in selectors.complaint_list(actor).filter(received_on__gte=since).values_list(
-        "received_on", flat=True
-    ):
-        key = f"{received_on:%Y-%m}"
-        if key in complaints:
-            complaints[key] += 1
+    copq = _per_month(ncs.filter(detected_on__gte=since), "detected_on", window, Sum("cost_of_poor_quality"))
+    complaints = _per_month(
+        selectors.complaint_list(actor).filter(received_on__gte=since), "received_on", window, Count("pk")
+    )
     satisfaction: dict[str, list[float]] = {m: [] for m in window}
     for entry in selectors.satisfaction_list(actor).filter(received_on__gte=since):
         key = f"{entry.received_on:%Y-%m}"
@@ -91,26 +139,19 @@ def summary(actor, *, today: dt.date | None = None) -> dict:
             satisfaction[key].append(entry.percent)
     return {
         "as_of": today.isoformat(),
-        "open_nonconformities": {
-            "total": len(open_ncs),
-            "by_status": dict(Counter(nc.get_status_display() for nc in open_ncs)),
-            "by_severity": dict(Counter(nc.severity.name for nc in open_ncs)),
-            "by_process": dict(Counter(f"{nc.process.code} {nc.process.name}" if nc.process else "No process"
-                                       for nc in open_ncs)),
-            "by_site": dict(Counter(nc.site.name if nc.site else "No site" for nc in open_ncs)),
-        },
-        "pareto_categories": _pareto_dict(Counter(nc.category or "Uncategorised" for nc in ncs)),
-        "pareto_causes": _pareto_dict(cause_counts(actor)),
+        "open_nonconformities": _open_nonconformities(ncs),
+        "pareto_categories": _pareto_dict(category_counts(actor)),
+        "pareto_causes": _pareto_dict(_causes(causes for _, causes in capas)),
         "capa": {
             "open": len(open_capas),
             "ageing": {label: ages.get(label, 0) for _, _, label in AGE_BUCKETS},
             "closed_with_target": len(closed),
             "closed_on_time": len(on_time),
             "on_time_rate": round(len(on_time) / len(closed) * 100, 1) if closed else None,
-            "effectiveness_checks": len(checks),
-            "effectiveness_passed": sum(1 for c in checks if c.passed),
-            "effectiveness_pass_rate": round(sum(1 for c in checks if c.passed) / len(checks) * 100, 1)
-            if checks else None,
+            "effectiveness_checks": checks["total"],
+            "effectiveness_passed": checks["passed"],
+            "effectiveness_pass_rate": round(checks["passed"] / checks["total"] * 100, 1)
+            if checks["total"] else None,
         },
         "months": window,
         "cost_of_poor_quality": {m: float(v) for m, v in copq.items()},

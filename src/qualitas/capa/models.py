@@ -130,6 +130,8 @@ class Nonconformity(RegulatedModel):
 
     class Meta:
         ordering = ["-detected_on", "-pk"]
+        # The register's order: its first page is read from the index, not sorted from every row.
+        indexes = [models.Index(fields=["-detected_on", "-id"], name="capa_nc_register_order")]
         verbose_name_plural = "nonconformities"
 
     def __str__(self) -> str:
@@ -278,6 +280,7 @@ class Complaint(RegulatedModel):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["-received_on", "-id"], name="capa_complaint_register_order")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.customer}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from qualitas.capa.models import (
@@ -17,15 +17,20 @@ from qualitas.capa.models import (
     SatisfactionEntry,
     Severity,
 )
-from qualitas.core.permissions import has_perm, visible_to
+from qualitas.core.permissions import has_perm, sites_for, visible_to
 
 MODULE = "capa"
 
 
 def _scoped(actor, queryset: QuerySet, *, own: Q | None = None) -> QuerySet:
+    """What the actor may see: their sites' records, plus their own (`own`: conditions on the row's
+    own columns or an Exists, never a join to many rows, so no DISTINCT is needed: a DISTINCT over
+    every column sorts the whole table before the first page)."""
     if has_perm(actor, MODULE, "view"):
         scoped = visible_to(actor, queryset, MODULE)
-        return (scoped | queryset.filter(own)).distinct() if own is not None else scoped
+        if own is None or sites_for(actor, MODULE, "view") is None:
+            return scoped  # every site: their own records are among them
+        return scoped | queryset.filter(own)
     if own is not None:
         return queryset.filter(own)
     return queryset.none()
@@ -155,7 +160,8 @@ def similar_nonconformities(
 
 def capas_visible(actor) -> QuerySet[Capa]:
     base = Capa.objects.select_related("owner", "site", "process")
-    return _scoped(actor, base, own=Q(owner=actor) | Q(team=actor))
+    on_team = Capa.team.through.objects.filter(capa_id=OuterRef("pk"), user_id=actor.pk)
+    return _scoped(actor, base, own=Q(owner=actor) | Q(Exists(on_team)))
 
 
 class CapaQuerySet(QuerySet):

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "qualitas.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "qualitas.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,9 +164,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # the requirement (21 CFR 11.300) is to lock the account, which is what the username parameter does.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
-# Sessions: idle timeout by cookie age refreshed on every request, absolute timeout by middleware.
+# Sessions: idle timeout by the session age, refreshed at most once a minute (not on every request:
+# a read must not write; accounts.middleware.SessionRefreshMiddleware), absolute timeout by middleware.
 SESSION_COOKIE_AGE = env_int("QUALITAS_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_TIMEOUT = env_int("QUALITAS_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True

@@ -155,7 +155,9 @@ def search(
     clause_id: QueryId = None,
     owner_id: QueryId = None,
     limit: int = 50,
+    history: bool = False,
 ):
+    """The current revisions (in force, in work) unless `history` adds the superseded and obsolete ones."""
     hits = selectors.search(
         request.auth,
         q[:500],
@@ -165,6 +167,7 @@ def search(
         clause_id=clause_id,
         owner_id=owner_id,
         limit=max(1, min(limit, 200)),
+        history=history,
     )
     return [
         {

@@ -1,5 +1,9 @@
 """Full-text search over number, title, keywords and content (including text extracted from uploads):
-SQLite FTS5 (bm25 ranking) and PostgreSQL full text (ts_rank) behind one interface."""
+SQLite FTS5 (bm25 ranking) and PostgreSQL full text (ts_rank) behind one interface.
+
+`rank()` ranks inside the database the revisions of a queryset (already narrowed to what the reader
+may see and asked for) and returns only the best; the excerpts are then made for the hits shown only,
+from the plain text the index holds (`bodies()`), with the words the database matched (`marks()`)."""
 
 from __future__ import annotations
 
@@ -74,13 +78,14 @@ def _fts5_query(text: str) -> str:
 
 
 def ranked_ids(text: str, limit: int = 500) -> list[tuple[int, float, str]]:
-    """(revision id, score, snippet) best first; score higher is better on both databases."""
+    """(revision id, score, snippet) over the whole index, every revision, best first; score higher is
+    better on both databases. (Search itself ranks what the reader may see with rank().)"""
     if not WORD.search(text or ""):
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The weighted vector is a stored generated column with a GIN index (migration 0002);
-            # snippets are made later, only for the hits shown (see snippets()).
+            # snippets are made later, only for the hits shown (see marks()).
             cursor.execute(
                 """
                 SELECT revision_id, ts_rank(search_vector, query) AS score, ''
@@ -102,21 +107,105 @@ def ranked_ids(text: str, limit: int = 500) -> list[tuple[int, float, str]]:
         return [(row[0], float(row[1]), row[2] or "") for row in cursor.fetchall()]
 
 
-def snippets(revision_ids: list[int], text: str) -> dict[int, str]:
-    """The database's highlighted excerpts for the hits shown (PostgreSQL; SQLite returns them with the
-    ranking), with matches between START and STOP: they tell which words of the text matched (stemmed
-    forms included), for `excerpt`."""
-    if connection.vendor != "postgresql" or not revision_ids:
+def matches(text: str) -> bool:
+    return bool(WORD.search(text or ""))
+
+
+SQLITE_RANK = "bm25(10.0, 8.0, 4.0, 1.0)"  # number, title, keywords, body
+POSTGRES_QUERY = "websearch_to_tsquery('english', %s)"
+
+
+def rank(revisions, text: str, limit: int) -> list[tuple[int, int, float]]:
+    """(revision id, document id, score) of the revisions of the queryset `revisions` whose index entry
+    matches `text`, best first (score higher is better on both databases; ties: newest first), at most
+    `limit`. The queryset's conditions (who may see what, filters) are part of the one ranking query,
+    so only matching rows that pass them are scored and sorted."""
+    if not matches(text):
+        return []
+    if connection.vendor != "postgresql":
+        # FTS5's own rank column, with the same bm25 weights: ordered by it, FTS5 hands over the matches
+        # best first, so the other conditions are checked only until `limit` rows pass them.
+        ranked = revisions.extra(  # noqa: S610 - fixed SQL; the query text only as a parameter
+            tables=["documents_fts"],
+            where=[
+                "documents_fts.rowid = documents_revision.id",
+                "documents_fts MATCH %s",
+                f"documents_fts.rank MATCH '{SQLITE_RANK}'",
+            ],
+            params=[_fts5_query(text)],
+            select={"score": "-documents_fts.rank"},
+            order_by=["documents_fts.rank"],
+        )
+        rows = ranked.values_list("pk", "document_id", "score")[:limit]
+        return [(revision_id, document_id, float(score)) for revision_id, document_id, score in rows]
+    lexemes = _query_size(text)
+    if not lexemes:
+        return []  # only stop words
+    if lexemes == 1:
+        # For a one-word query ts_rank scores a match in the number, title or keywords (weights A, B:
+        # at least 0.4 / 1.645) above any match in the text alone (weight C: below 0.2). So when there
+        # are `limit` of the former, they are the best `limit`, ranked on the whole vector as always,
+        # and the (often thousands of) matches in the text alone need not be read and scored.
+        head = _best(_postgres_ranked(revisions, text, "head_vector"), limit)
+        if len(head) == limit:
+            return head
+    return _best(_postgres_ranked(revisions, text, "search_vector"), limit)
+
+
+def _postgres_ranked(revisions, text: str, vector: str):
+    # The weighted vector is a stored generated column with a GIN index (migration 0002), kept in the
+    # row (migration 0006) so that scoring a match does not read it back from TOAST.
+    return revisions.extra(  # noqa: S610 - fixed SQL; the query text only as a parameter
+        tables=["documents_searchentry"],
+        where=[
+            "documents_searchentry.revision_id = documents_revision.id",
+            f"documents_searchentry.{vector} @@ {POSTGRES_QUERY}",
+        ],
+        params=[text],
+        select={"score": f"ts_rank(documents_searchentry.search_vector, {POSTGRES_QUERY})"},
+        select_params=[text],
+    )
+
+
+def _best(ranked, limit: int) -> list[tuple[int, int, float]]:
+    rows = ranked.order_by("-score", "-pk").values_list("pk", "document_id", "score")[:limit]
+    return [(revision_id, document_id, float(score)) for revision_id, document_id, score in rows]
+
+
+def _query_size(text: str) -> int:
+    """How many lexemes and operators PostgreSQL makes of the query (0: stop words only)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT numnode({POSTGRES_QUERY})", [text])
+        return cursor.fetchone()[0]
+
+
+def marks(revision_ids: list[int], text: str) -> dict[int, str]:
+    """The database's highlighted excerpts of those of the given revisions that match `text`, with the
+    matches between START and STOP: which words of the text matched (stemmed forms, prefixes, letters
+    without diacritics), for `excerpt`."""
+    if not revision_ids or not matches(text):
         return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT revision_id, ts_headline('english', body, {POSTGRES_QUERY}, %s) FROM documents_searchentry
+                    WHERE revision_id = ANY(%s) AND search_vector @@ {POSTGRES_QUERY}""",  # noqa: S608 - fixed SQL
+                [text, f"MaxWords=24, MinWords=8, StartSel={START}, StopSel={STOP}", list(revision_ids), text],
+            )
+            return dict(cursor.fetchall())
+    placeholders = ", ".join(["%s"] * len(revision_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT revision_id, ts_headline('english', body, websearch_to_tsquery('english', %s), %s)
-            FROM documents_searchentry WHERE revision_id = ANY(%s)
-            """,
-            [text, f"MaxWords=24, MinWords=8, StartSel={START}, StopSel={STOP}", list(revision_ids)],
+            f"""SELECT rowid, snippet(documents_fts, 3, char(2), char(3), '…', 16) FROM documents_fts
+                WHERE documents_fts MATCH %s AND rowid IN ({placeholders})""",  # noqa: S608 - placeholders only
+            [_fts5_query(text), *revision_ids],
         )
         return dict(cursor.fetchall())
+
+
+def bodies(revision_ids: list[int]) -> dict[int, str]:
+    """The plain text the index holds of each revision (plain_text() as it was indexed)."""
+    return dict(SearchEntry.objects.filter(revision_id__in=revision_ids).values_list("revision_id", "body"))
 
 
 def matched_terms(query: str, marked: str = "") -> set[str]:
@@ -131,9 +220,11 @@ def excerpt(text: str, terms: set[str], *, words: int = 28, before: int = 8) -> 
     """An excerpt of plain `text` around the first matching word: as HTML (escaped, the matches in
     <mark>) and as plain text. A word matches a term it equals or, for terms of 3+ letters, starts with."""
 
+    exact, prefixes = frozenset(terms), tuple(term for term in terms if len(term) >= 3)
+
     def matches(token: str) -> bool:
         token = token.lower()
-        return any(token == term or (len(term) >= 3 and token.startswith(term)) for term in terms)
+        return token in exact or token.startswith(prefixes)
 
     tokens = list(WORD.finditer(text or ""))
     if not tokens:
@@ -196,4 +287,33 @@ POSTGRES_SETUP = [
 POSTGRES_TEARDOWN = [
     "DROP INDEX IF EXISTS documents_search_fts",
     "ALTER TABLE documents_searchentry DROP COLUMN IF EXISTS search_vector",
+]
+
+
+# --- Ranking structures, created by migration 0006 -------------------------------------------------------
+#
+# SQLite: ranking joins each match to its revision (status, document, author) to keep only what the
+# reader may see; an index holding those columns answers that without reading the revision's row,
+# text and all. PostgreSQL: the same as a covering index; the weighted vector kept in its row (not in
+# TOAST, which cost three index look-ups per match); and the vector of the number, title and keywords
+# alone (weights A and B), whose matches outrank every match in the text alone (see rank()).
+
+SQLITE_RANKING_SETUP = [
+    "CREATE INDEX documents_revision_search ON documents_revision (id, status, document_id, author_id)",
+]
+SQLITE_RANKING_TEARDOWN = ["DROP INDEX IF EXISTS documents_revision_search"]
+POSTGRES_RANKING_SETUP = [
+    "CREATE INDEX documents_revision_search ON documents_revision (id) INCLUDE (status, document_id, author_id)",
+    "ALTER TABLE documents_searchentry ALTER COLUMN search_vector SET STORAGE MAIN",
+    # Adding a stored column rewrites the table: every vector is stored again, in its row.
+    """ALTER TABLE documents_searchentry ADD COLUMN head_vector tsvector GENERATED ALWAYS AS (
+           setweight(to_tsvector('english', number || ' ' || title), 'A')
+           || setweight(to_tsvector('english', keywords), 'B')) STORED""",
+    "CREATE INDEX documents_search_head ON documents_searchentry USING GIN (head_vector)",
+]
+POSTGRES_RANKING_TEARDOWN = [
+    "DROP INDEX IF EXISTS documents_search_head",
+    "ALTER TABLE documents_searchentry DROP COLUMN IF EXISTS head_vector",
+    "ALTER TABLE documents_searchentry ALTER COLUMN search_vector SET STORAGE EXTENDED",
+    "DROP INDEX IF EXISTS documents_revision_search",
 ]

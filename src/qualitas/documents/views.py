@@ -46,7 +46,10 @@ def document_list(request):
         from qualitas.documents.exports import master_list_response
 
         return master_list_response(request.user, export, query=query, **filters)
-    hits = selectors.search(request.user, query, **filters) if request.GET.get("fulltext") and query else None
+    hits = None
+    if request.GET.get("fulltext") and query:
+        # The current revisions, unless "Search earlier revisions too" asks for the superseded ones.
+        hits = selectors.search(request.user, query, history=bool(request.GET.get("history")), **filters)
     documents = None
     if hits is None:
         from django.core.paginator import Paginator
@@ -112,6 +115,7 @@ def document_detail(request, document_id: int):
     revisions = selectors.revisions_of(request.user, document)
     effective = next((r for r in revisions if r.status == "effective"), None)
     overview = selectors.acknowledgment_overview(document, effective)
+    acks = overview["rows"] + overview["former"]  # everyone who signed the effective revision is in one of them
     return render(
         request,
         "documents/detail.html",
@@ -121,7 +125,7 @@ def document_detail(request, document_id: int):
             "effective": effective,
             "content_html": to_html(effective.content) if effective and effective.content_kind == "markdown" else "",
             "overview": overview,
-            "acks": overview["rows"] + overview["former"],
+            "acks": acks,
             "change_requests": selectors.change_requests(request.user, document),
             "distribution": overview["entries"],
             "can_edit": has_perm(request.user, "documents", "edit", document.site_id),
@@ -129,10 +133,7 @@ def document_detail(request, document_id: int):
             "can_decide": request.user.pk == document.owner_id or has_perm(request.user, "documents", "administer"),
             "distribution_form": forms.DistributionForm(),
             "change_form": forms.ChangeRequestForm(),
-            "has_acked": bool(
-                effective
-                and any(s.signer_id == request.user.pk for s in valid_signatures(effective, "read-and-understood"))
-            ),
+            "has_acked": any(row["signature"] and row["user"].pk == request.user.pk for row in acks),
             "periodic_reviews": document.periodic_reviews.select_related("reviewer")[:10],
         },
     )

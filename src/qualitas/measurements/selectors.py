@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from qualitas.core.permissions import authorize, has_perm, visible_to
@@ -41,8 +42,17 @@ def characteristic_list(
     if owner_id:
         characteristics = characteristics.filter(owner_id=owner_id)
     active_limits = ControlLimits.objects.filter(status="active")
+    # A subquery per row shown, not a join grouped over every signal: the count of the list (its
+    # pagination) then leaves it out and reads the characteristics alone.
+    open_signals = (
+        SignalEvent.objects.filter(characteristic=OuterRef("pk"), acknowledged_at__isnull=True)
+        .order_by()
+        .values("characteristic")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return characteristics.order_by("number").annotate(
-        open_signals=Count("signal_events", filter=Q(signal_events__acknowledged_at__isnull=True), distinct=True)
+        open_signals=Coalesce(Subquery(open_signals, output_field=IntegerField()), 0)
     ).prefetch_related(Prefetch("limits", queryset=active_limits, to_attr="active_limits"))
 
 
@@ -51,7 +61,16 @@ def characteristics_visible(actor) -> QuerySet[Characteristic]:
 
 
 def characteristic_get(actor, characteristic_id: int) -> Characteristic:
-    return get_object_or_404(characteristic_list(actor, include_inactive=True), pk=characteristic_id)
+    characteristic = get_object_or_404(characteristic_list(actor, include_inactive=True), pk=characteristic_id)
+    characteristic._visible_to = actor.pk  # what reads of its parts check, instead of loading it again
+    return characteristic
+
+
+def _check_visible(actor, characteristic: Characteristic) -> None:
+    """The reads of a characteristic's limits, subgroups and signals take the characteristic their
+    caller got from characteristic_get (checked once per request), or check it themselves."""
+    if getattr(characteristic, "_visible_to", None) != actor.pk:
+        characteristic_get(actor, characteristic.pk)
 
 
 def active_limits(characteristic: Characteristic) -> ControlLimits | None:
@@ -62,7 +81,7 @@ def active_limits(characteristic: Characteristic) -> ControlLimits | None:
 
 
 def limits_history(actor, characteristic: Characteristic) -> QuerySet[ControlLimits]:
-    characteristic_get(actor, characteristic.pk)
+    _check_visible(actor, characteristic)
     return characteristic.limits.select_related("frozen_by").order_by("-frozen_at", "-pk")
 
 
@@ -74,7 +93,7 @@ def limits_get(actor, limits_id: int) -> ControlLimits:
 
 def subgroups_of(actor, characteristic: Characteristic, *, since=None, until=None) -> QuerySet[Subgroup]:
     """Subgroups of the characteristic (oldest first) with their values, in an optional time window."""
-    characteristic_get(actor, characteristic.pk)
+    _check_visible(actor, characteristic)
     subgroups = characteristic.subgroups.select_related("entered_by", "api_token").prefetch_related(
         Prefetch("measurements", queryset=Measurement.objects.order_by("position"))
     )
@@ -104,7 +123,7 @@ def measurement_get(actor, measurement_id: int) -> Measurement:
 
 
 def signal_events(actor, characteristic: Characteristic, *, open_only: bool = False) -> QuerySet[SignalEvent]:
-    characteristic_get(actor, characteristic.pk)
+    _check_visible(actor, characteristic)
     events = characteristic.signal_events.select_related("subgroup", "acknowledged_by")
     return events.filter(acknowledged_at__isnull=True) if open_only else events
 

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -158,21 +159,23 @@ def trail_page(
 def trail_record_types(actor) -> list[tuple[str, str]]:
     """(key, label) of every kind of record the filter can name: the registered record types and
     whatever else the trail holds events of (links, signatures, role assignments …), each once.
-    The trail's keys are read by skipping along the record_type index, one short query per kind."""
+    The trail's keys are read by skipping along the record_type index (each step the next key after
+    the last, answered by the index), in one recursive query rather than one query per kind."""
     authorize(actor, "audit", "view")
     keys = {t.key for t in records.all_types()}
-    last = ""
-    for _ in range(500):  # a bound, far above the number of kinds any installation has
-        key = (
-            AuditEvent.objects.filter(record_type__gt=last)
-            .order_by("record_type")
-            .values_list("record_type", flat=True)
-            .first()
-        )
-        if key is None:
-            break
-        keys.add(key)
-        last = key
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    column = connection.ops.quote_name(AuditEvent._meta.get_field("record_type").column)
+    skip_scan = (
+        f"WITH RECURSIVE kinds(kind) AS ("  # noqa: S608 - names from the model, no input
+        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > '')"
+        " UNION ALL"
+        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > kinds.kind) FROM kinds"
+        " WHERE kinds.kind IS NOT NULL"
+        ") SELECT kind FROM kinds WHERE kind IS NOT NULL LIMIT 500"  # far above any installation's kinds
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(skip_scan)
+        keys.update(row[0] for row in cursor.fetchall())
     labelled = [(key, record_type_label(key)) for key in keys]
     seen: dict[str, int] = {}
     for _, label in labelled:
