@@ -8,11 +8,10 @@ from collections import Counter, OrderedDict
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from qualitas.capa import selectors
-from qualitas.capa.models import SIX_M, Capa, EffectivenessCheck, Nonconformity
+from qualitas.capa.models import SIX_M, EffectivenessCheck, Nonconformity
 from qualitas.stats.pareto import pareto
 from qualitas.stats.results import StatsInputError
 
@@ -93,15 +92,30 @@ def _open_nonconformities(ncs) -> dict:
     }
 
 
+def _month_bounds(window: list[str]) -> list[tuple[str, dt.date, dt.date]]:
+    bounds = []
+    for key in window:
+        start = dt.date(int(key[:4]), int(key[5:]), 1)
+        end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        bounds.append((key, start, end))
+    return bounds
+
+
 def _per_month(queryset, date_field: str, window: list[str], value) -> OrderedDict:
-    """`value` (an aggregate) per month of `date_field` over the window, computed by the database."""
-    result = OrderedDict((m, 0) for m in window)
-    rows = queryset.order_by().annotate(month=TruncMonth(date_field)).values("month").annotate(value=value)
-    for row in rows:
-        key = f"{row['month']:%Y-%m}"
-        if key in result:
-            result[key] += row["value"] or 0
-    return result
+    """`value` (an aggregate such as Sum("cost")) per month of `date_field` over the window, in one query
+    of plain date comparisons (no per-row date function, which SQLite would call back into Python for)."""
+    aggregate, field = type(value), value.source_expressions[0]
+    totals = queryset.order_by().aggregate(**{
+        f"m{index}": aggregate(field, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end}))
+        for index, (_, start, end) in enumerate(_month_bounds(window))
+    })
+    return OrderedDict((key, totals[f"m{index}"] or 0) for index, key in enumerate(window))
+
+
+def _age_days(opened_on: dt.date, closed_at, today: dt.date, tz) -> int:
+    """Capa.age_days, from the values alone (the register's 2,000 CAPAs are not built as models)."""
+    end = closed_at.astimezone(tz).date() if closed_at else today
+    return max(0, (end - opened_on).days)
 
 
 def summary(actor, *, today: dt.date | None = None) -> dict:
@@ -112,21 +126,19 @@ def summary(actor, *, today: dt.date | None = None) -> dict:
     since = dt.date(int(window[0][:4]), int(window[0][5:]), 1)
     ncs = selectors.nonconformity_list(actor).exclude(status="cancelled")
     visible_capas = selectors.capas_visible(actor).exclude(status="cancelled")
-    capa_rows = list(visible_capas.values_list("pk", "status", "due_date", "closed_at", "opened_on", "root_causes"))
-    capas = [
-        (Capa(pk=pk, status=status, due_date=due, closed_at=closed_at, opened_on=opened_on), causes)
-        for pk, status, due, closed_at, opened_on, causes in capa_rows
-    ]
-    open_capas = [c for c, _ in capas if c.status != "closed"]
-    closed = [c for c, _ in capas if c.status == "closed" and c.due_date]
-    on_time = [c for c in closed if timezone.localtime(c.closed_at).date() <= c.due_date]
+    capa_rows = list(visible_capas.values_list("status", "due_date", "closed_at", "opened_on", "root_causes"))
+    tz = timezone.get_current_timezone()
+    open_capas = [row for row in capa_rows if row[0] != "closed"]
+    closed = [(due, closed_at) for status, due, closed_at, _, _ in capa_rows if status == "closed" and due]
+    on_time = [due for due, closed_at in closed if closed_at and closed_at.astimezone(tz).date() <= due]
     checks = EffectivenessCheck.objects.filter(capa_id__in=visible_capas.order_by().values("pk")).aggregate(
         total=Count("pk"), passed=Count("pk", filter=Q(passed=True))
-    ) if capas else {"total": 0, "passed": 0}
+    ) if capa_rows else {"total": 0, "passed": 0}
     ages = Counter()
-    for capa in open_capas:
+    for _, _, closed_at, opened_on, _ in open_capas:
+        age = _age_days(opened_on, closed_at, today, tz)
         for low, high, label in AGE_BUCKETS:
-            if capa.age_days >= low and (high is None or capa.age_days <= high):
+            if age >= low and (high is None or age <= high):
                 ages[label] += 1
     copq = _per_month(ncs.filter(detected_on__gte=since), "detected_on", window, Sum("cost_of_poor_quality"))
     complaints = _per_month(
@@ -141,7 +153,7 @@ def summary(actor, *, today: dt.date | None = None) -> dict:
         "as_of": today.isoformat(),
         "open_nonconformities": _open_nonconformities(ncs),
         "pareto_categories": _pareto_dict(category_counts(actor)),
-        "pareto_causes": _pareto_dict(_causes(causes for _, causes in capas)),
+        "pareto_causes": _pareto_dict(_causes(row[4] for row in capa_rows)),
         "capa": {
             "open": len(open_capas),
             "ageing": {label: ages.get(label, 0) for _, _, label in AGE_BUCKETS},
