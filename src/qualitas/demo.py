@@ -6,6 +6,8 @@ each after the modules its demo builds on.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from qualitas.core.demo import DEMO_PASSWORD
@@ -234,6 +236,31 @@ def load_organisation() -> None:
         )
 
 
+@contextmanager
+def _each_password_hashed_once():
+    """The demo's people sign a few hundred records with the one demo password, and Argon2 spends about
+    0.1 s on each check by design (a third of the demo's loading time). While the demo loads, a password
+    that matched a user's stored hash is not hashed again for that same hash: every signature still
+    checks the password, and a wrong one is still refused."""
+    from qualitas.accounts.models import User
+
+    original = User.check_password
+    matched: set[tuple[int, str, str]] = set()
+
+    def check_password(self, raw_password):
+        if (self.pk, self.password, raw_password) in matched:
+            return True
+        if ok := original(self, raw_password):
+            matched.add((self.pk, self.password, raw_password))
+        return ok
+
+    User.check_password = check_password
+    try:
+        yield
+    finally:
+        User.check_password = original
+
+
 def load_demo(only: set[str] | None = None) -> int:
     """The demo organisation and every module's demo data (or only the modules named in `only`,
     which tests use to stay fast). Its notifications stay in the app: the demo's people are
@@ -243,7 +270,7 @@ def load_demo(only: set[str] | None = None) -> int:
     from qualitas.standards.models import Clause
     from qualitas.standards.services import load_catalogues
 
-    with emails_held_back() as held:
+    with emails_held_back() as held, _each_password_hashed_once():
         if not Clause.objects.exists():
             load_catalogues()
         load_organisation()
