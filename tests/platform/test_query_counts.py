@@ -31,6 +31,10 @@ pytestmark = pytest.mark.django_db
 CEILINGS = {"page": 15, "api": 10, "detail page": 20, "api detail": 10}
 # The search asks every module's search provider (one or two queries each) after the documents.
 CEILING_EXCEPTIONS: dict[tuple[str, str], int] = {("page", "search"): 25}
+# Record pages that are a person's or a requirement's whole training file (status per requirement,
+# qualification gates, competence history, sessions, effectiveness): a fixed number of queries, more
+# than one record's page. (Several panels read the same records again: to be shared, issue 13 note.)
+DETAIL_PAGE_CEILINGS = {"training:person": 30, "training:requirement": 25}
 
 def list_url_name(record_type):
     return record_type.list_url_name
@@ -87,8 +91,8 @@ def assignment_loads(sql: list[str], user) -> int:
     return sum(1 for statement in sql if 'FROM "accounts_roleassignment"' in statement and own.search(statement))
 
 
-def assert_cheap(kind: str, name: str, sql: list[str], user) -> None:
-    ceiling = CEILING_EXCEPTIONS.get((kind, name), CEILINGS[kind])
+def assert_cheap(kind: str, name: str, sql: list[str], user, ceiling: int | None = None) -> None:
+    ceiling = ceiling or CEILING_EXCEPTIONS.get((kind, name), CEILINGS[kind])
     assert len(sql) <= ceiling, f"{kind} {name}: {len(sql)} queries, at most {ceiling}:\n" + "\n".join(sql)
     loads = assignment_loads(sql, user)  # none where nothing is checked (the people directory)
     assert loads <= 1, f"{kind} {name}: the role assignments were loaded {loads} times:\n" + "\n".join(sql)
@@ -150,7 +154,7 @@ def test_record_page_and_api_record_are_cheap(full_demo, key):
     url = record_type.url(instance)
     client.get(url)
     _, sql = count_queries(lambda: client.get(url))
-    assert_cheap("detail page", f"{key} {url}", sql, admin)
+    assert_cheap("detail page", f"{key} {url}", sql, admin, DETAIL_PAGE_CEILINGS.get(resolve(url).view_name))
     path = f"/api/v1{record_type.api_list}/{instance.pk}" if record_type.api_list else ""
     if path and _routed(path):
         headers = factories.bearer(admin)

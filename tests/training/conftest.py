@@ -65,13 +65,24 @@ def issue(people, revision):
     return services.approve(actor=people["approver"], revision=revision, credentials=sign())
 
 
-def next_revision(people, document, summary: str = "Torque values added"):
+def next_revision(people, document, summary: str = "Torque values added", impact: str | None = "read-and-understood"):
+    """The next revision, made effective; its training impact decided first by the author (`impact`;
+    None: not decided, as for a document no requirement refers to)."""
     from qualitas.documents import services
 
     revision = services.revision_new(actor=people["author"], document=document, change_summary=summary)
     services.revision_update(actor=people["author"], revision=revision, content=revision.content + "\n2. Log it.")
     revision.refresh_from_db()
+    if impact is not None:
+        decide(people, revision, impact)
     return issue(people, revision)
+
+
+def decide(people, revision, kind: str, reason: str = "The steps changed.", actor: str = "author"):
+    from qualitas.training import impact
+
+    return impact.impact_decide(actor=people[actor], revision=revision, kind=kind, reason=reason,
+                                credentials=sign())
 
 
 @pytest.fixture

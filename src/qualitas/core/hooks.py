@@ -11,6 +11,16 @@ must be cheap for everything else.
   receiver(*, actor, instance, record_type, transition, source, target)
 - SIGNATURE, sent by the signature service after a signature is saved and audited:
   receiver(*, actor, instance, signature)
+
+Questions, asked before a step (a receiver answers None, or why the step is refused; the first
+reason refuses it, and the asker audits the refusal):
+
+- MAY_SIGN, asked by the signature service before it checks the password:
+  receiver(*, actor, instance, meaning) -> str | None
+- MAY_TRANSITION, asked by the workflow runner with the transition's guards (so the step's button
+  shows the reason too): receiver(*, actor, instance, record_type, transition) -> str | None
+- MAY_ASSIGN, asked by a service before it makes someone responsible for a step of a record
+  (approver, reviewer, auditor, inspector): receiver(*, person, instance, duty) -> str | None
 """
 
 from __future__ import annotations
@@ -19,7 +29,10 @@ from collections.abc import Callable
 
 TRANSITION = "workflow.transition"
 SIGNATURE = "signatures.signature"
-HOOKS = (TRANSITION, SIGNATURE)
+MAY_SIGN = "signatures.may_sign"
+MAY_TRANSITION = "workflow.may_transition"
+MAY_ASSIGN = "records.may_assign"
+HOOKS = (TRANSITION, SIGNATURE, MAY_SIGN, MAY_TRANSITION, MAY_ASSIGN)
 
 _receivers: dict[str, dict[str, Callable]] = {name: {} for name in HOOKS}
 
@@ -39,3 +52,11 @@ def disconnect(owner: str) -> None:
 def send(hook: str, **kwargs) -> None:
     for receiver in list(_receivers[hook].values()):
         receiver(**kwargs)
+
+
+def refusal(hook: str, **kwargs) -> str | None:
+    """The first reason a receiver of the question `hook` gives to refuse the step, or None."""
+    for receiver in list(_receivers[hook].values()):
+        if reason := receiver(**kwargs):
+            return reason
+    return None

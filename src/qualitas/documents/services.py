@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qualitas.accounts.services import system_actor
+from qualitas.core import hooks
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize, has_perm
 from qualitas.core.regulated import record_create, record_update
@@ -186,16 +187,16 @@ def document_create(
         event="documents.revision_created",
     )
     if not reviewers and not approvers:
-        # The type's default route (people who left or lost the right are skipped).
+        # The type's default route (people who left, lost the right or are not qualified are skipped).
         reviewers = [
             u
             for u in doc_type.default_reviewers.filter(is_active=True).order_by("pk")
-            if has_perm(u, MODULE, "approve") and u.pk != actor.pk
+            if has_perm(u, MODULE, "approve") and u.pk != actor.pk and not _not_qualified(u, revision, "reviewer")
         ]
         approvers = [
             u
             for u in doc_type.default_approvers.filter(is_active=True).order_by("pk")
-            if has_perm(u, MODULE, "approve") and u.pk != actor.pk
+            if has_perm(u, MODULE, "approve") and u.pk != actor.pk and not _not_qualified(u, revision, "approver")
         ]
     if reviewers or approvers:
         revision_set_route(actor=actor, revision=revision, reviewers=reviewers, approvers=approvers)
@@ -272,6 +273,11 @@ def revision_update(*, actor, revision: Revision, version=None, **fields) -> Rev
     return revision
 
 
+def _not_qualified(user, revision: Revision, role: str) -> str | None:
+    """Why `user` may not be the revision's reviewer or approver (a qualification gate), or None."""
+    return hooks.refusal(hooks.MAY_ASSIGN, person=user, instance=revision, duty=role)
+
+
 @transaction.atomic
 def revision_set_route(*, actor, revision: Revision, reviewers=(), approvers=()) -> Revision:
     _editable(actor, revision)
@@ -279,6 +285,8 @@ def revision_set_route(*, actor, revision: Revision, reviewers=(), approvers=())
         for user in users:
             if not has_perm(user, MODULE, "approve", revision.document.site_id):
                 raise ValidationError({role + "s": f"{user} does not hold the approve permission for documents."})
+            if gate := _not_qualified(user, revision, role):
+                raise ValidationError({role + "s": gate})
     before = [f"{a.role}: {a.user}" for a in revision.assignments.select_related("user")]
     revision.assignments.all().delete()
     for role, users in (("reviewer", reviewers), ("approver", approvers)):
@@ -344,6 +352,8 @@ def revision_new(
     if base:
         previous_route = list(base.assignments.all())
         for assignment in previous_route:
+            if _not_qualified(assignment.user, revision, assignment.role):
+                continue  # no longer qualified for the duty: the author chooses someone else
             ReviewAssignment.objects.create(
                 revision=revision, user=assignment.user, role=assignment.role, order=assignment.order
             )

@@ -176,6 +176,13 @@ def load() -> None:
 
     acknowledgment_tasks_sync_all()  # the new people are on the documents' distribution (role employee)
     services.renewals()
+    from qualitas.training import quiz_demo
+
+    quiz_demo.load(people, DEMO_PASSWORD)  # a quiz, a change decided to need it, one failed attempt
+    _approval_gate(people)
+    from qualitas.training import sessions_demo
+
+    sessions_demo.load(people, DEMO_PASSWORD)  # sessions, competence entries, an effectiveness review
 
 
 def _people() -> dict:
@@ -339,3 +346,45 @@ def _acknowledgments(rng, people) -> None:
                                                     revision__isnull=False).select_related("revision").order_by("pk"):
             if rng.random() < 0.85:
                 documents.acknowledge(actor=person, revision=assignment.revision, credentials=credentials)
+
+
+# The qualification gate in force (P11-I): approving documents needs current training on the
+# document-control procedure. The approvers are trained; Riley Brooks' training expired two months
+# ago and was not renewed, so the demo shows the refusal when he tries to approve.
+GATE_TRAINED = {"quality": 200, "approver": 120, "controller": 90}  # username: days since trained
+GATE_EXPIRED = "reviewer"
+
+
+def _approval_gate(people) -> None:
+    from qualitas.documents.models import Document
+    from qualitas.training import generation, services, services_gates
+
+    quality = people["quality"]
+    today = timezone.localdate()
+    procedure = Document.objects.filter(title="Control of documented information").first()
+    number = f"{procedure.number} " if procedure else ""
+    requirement = services.requirement_create(
+        actor=quality, code="C-DOC-APPR", title=f"Approving controlled documents ({number}document control)",
+        kind="course", method="classroom", validity_months=24, grace_days=0, min_level=3, new_starter_days=30,
+        retraining_days=30,
+        description="How to review and approve a controlled document under the document-control procedure; "
+                    "renewed every two years. Signing a document approval needs it (qualification gate).",
+    )
+    from qualitas.training.models import Position
+
+    for position in Position.objects.filter(code__in=["QM", "OD", "PM", "DCC"], site__code="SPR").order_by("code"):
+        services.applies_to_add(actor=quality, kind="position", target=position, requirement=requirement)
+    for username, days in GATE_TRAINED.items():
+        services.training_record(actor=quality, person=people[username], requirement=requirement,
+                                 completed_on=today - dt.timedelta(days=days), level=3, trainer="Quinn Harper",
+                                 evidence=f"Sign-in sheet DOC-APPR-{username}")
+    lapsed = generation.add_months(today, -24) - dt.timedelta(days=60)
+    services.training_record(actor=quality, person=people[GATE_EXPIRED], requirement=requirement,
+                             completed_on=lapsed, level=3, trainer="Quinn Harper",
+                             evidence=f"Sign-in sheet {lapsed:%Y%m%d}-DOC-APPR")
+    services_gates.gate_create(
+        actor=quality, kind="sign", requirement=requirement, meaning="approved", record_type="documents.revision",
+        active_from=today - dt.timedelta(days=365),
+        rationale=f"Only people currently trained on the document-control procedure {number}approve controlled "
+                  "documents (21 CFR 11.10(i); ISO 9001 7.2).",
+    )

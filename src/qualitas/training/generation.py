@@ -58,24 +58,52 @@ def done_of(record: TrainingRecord) -> status_.Done:
     return status_.Done(record.completed_on, record.expires_on, record.level, record.revision_id)
 
 
-def training_revisions(document_ids) -> dict[int, tuple[int, dt.date | None]]:
-    """{document id: (revision id, effective date)} of the revision people must be trained on: the
-    effective revision. (The training-impact decision of a document change will keep an earlier
-    revision here when a change needs no retraining.)"""
+def training_revisions(document_ids) -> dict[int, tuple]:
+    """{document id: (revision id, effective date, revision ids that count)} of the revision people must
+    be trained on: the effective revision, whose training is what is assigned and recorded now. When
+    its change was decided to need no retraining (training impact "none", qualitas.training.impact),
+    training on the earlier revision keeps counting: the date from which a record without a revision
+    counts is that earlier revision's effective date, and the ids that count run from it (the last
+    revision whose change needed retraining, or the first one) up to the effective revision."""
     from qualitas.documents.models import Revision
+    from qualitas.training.models_impact import NONE, TrainingImpact
 
     ids = [pk for pk in set(document_ids) if pk]
     if not ids:
         return {}
-    rows = Revision.objects.filter(document_id__in=ids, status="effective").values_list(
-        "document_id", "pk", "effective_date")
-    return {document_id: (revision_id, effective) for document_id, revision_id, effective in rows}
+    from django.db.models import Exists, OuterRef
+
+    rows = Revision.objects.filter(document_id__in=ids, status="effective").annotate(
+        unchanged=Exists(TrainingImpact.objects.filter(revision_id=OuterRef("pk"), kind=NONE))).values_list(
+        "document_id", "pk", "effective_date", "unchanged")
+    found, unchanged = {}, set()
+    for document_id, revision_id, effective, no_retraining in rows:
+        found[document_id] = (revision_id, effective, frozenset((revision_id,)))
+        if no_retraining:
+            unchanged.add(document_id)
+    if not unchanged:
+        return found
+    earlier = Revision.objects.filter(document_id__in=unchanged, status="superseded").order_by(
+        "document_id", "-effective_at", "-pk").values_list("document_id", "pk", "effective_date")
+    kinds = dict(TrainingImpact.objects.filter(revision__document_id__in=unchanged).values_list("revision_id", "kind"))
+    walking = set(unchanged)
+    for document_id, revision_id, effective in earlier:
+        if document_id not in walking:
+            continue
+        current_id, _, accepted = found[document_id]
+        found[document_id] = (current_id, effective, accepted | {revision_id})
+        if kinds.get(revision_id, "") != NONE:
+            walking.discard(document_id)  # this revision needed retraining (or was the first): it is the baseline
+    return found
 
 
 def revision_method(revision, requirement: Requirement) -> str | None:
-    """How holders train on a new effective revision for `requirement` (None: no retraining). Today
-    the requirement's own method; the training-impact decision on each document change will answer here."""
-    return requirement.method
+    """How holders train on a new effective revision for `requirement` (None: no retraining): from the
+    training impact decided on the change (qualitas.training.impact); the first revision of a new
+    document, without a decision, is trained on by the requirement's own method."""
+    from qualitas.training import impact
+
+    return impact.method_for(revision, requirement)
 
 
 # --- Tasks ------------------------------------------------------------------------------------------------

@@ -31,3 +31,12 @@ def on_signature(*, actor, instance, signature) -> None:
     from qualitas.training import generation
 
     generation.acknowledged(actor, instance, signature)
+
+
+def may_transition(*, actor, instance, record_type, transition) -> str | None:
+    """MAY_TRANSITION (one receiver per module): the qualification gates, then the training impact of a
+    document change (a change people train on is approved only once its impact is decided)."""
+    from qualitas.training import gates, impact
+
+    kwargs = {"actor": actor, "instance": instance, "record_type": record_type, "transition": transition}
+    return gates.may_transition(**kwargs) or impact.may_transition(**kwargs)

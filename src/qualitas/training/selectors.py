@@ -27,14 +27,14 @@ from qualitas.training.models import (
 MODULE = "training"
 
 
-def _theirs(actor, queryset: QuerySet, person_field: str = "person") -> QuerySet:
+def _theirs(actor, queryset: QuerySet, person_field: str = "person", site_field: str = "site") -> QuerySet:
     """What the actor may see of people's training: by the view right at the record's site, their own,
     and their direct reports'."""
     if not actor.is_authenticated:
         return queryset.none()
     own = Q(**{person_field: actor}) | Q(**{f"{person_field}__manager": actor})
     if has_perm(actor, MODULE, "view"):
-        return visible_to(actor, queryset, MODULE) | queryset.filter(own)
+        return visible_to(actor, queryset, MODULE, site_field=site_field) | queryset.filter(own)
     return queryset.filter(own)
 
 

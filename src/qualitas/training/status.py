@@ -5,8 +5,11 @@ Definitions (the matrix, the API, the CLI and the person's training record all u
 - **not-required**: the requirement does not apply to the person (see `reach`).
 - A training record **counts** for the requirement when it reached at least the requirement's minimum
   competence level and, for a controlled document, it is for the revision people must currently be
-  trained on (the effective revision; a record without a revision, e.g. imported, counts when it was
-  completed on or after that revision's effective date). The latest record that counts is *L*.
+  trained on: the effective revision, or an earlier one still in force for training — when the changes
+  since it were decided to need no retraining (training impact "none"), a record for the revision
+  before such a change, or for any revision since, counts (`generation.training_revisions`). A record
+  without a revision (e.g. imported) counts when it was completed on or after the effective date of
+  the earliest of those revisions. The latest record that counts is *L*.
 - **expired**: *L* has an expiry date and the day is past the expiry date plus the grace period (the
   person is no longer trained, whether or not a renewal has been assigned).
 - Otherwise, with an open assignment *A* (at most one per person and requirement):
@@ -72,14 +75,16 @@ class Cell:
 
 def counts(rule: Rule, done: Done, training_revision: tuple[int, dt.date | None] | None) -> bool:
     """Whether a record counts for the requirement (level reached; for documents, the right revision).
-    `training_revision` is (revision id, effective date) of the revision to be trained on, or None."""
+    `training_revision` is (revision id, effective date[, revision ids that count]) of the revision to be
+    trained on (generation.training_revisions), or None."""
     if done.level < rule.min_level:
         return False
     if rule.kind != "document" or training_revision is None:
         return True
-    revision_id, effective = training_revision
+    revision_id, effective = training_revision[:2]
+    accepted = training_revision[2] if len(training_revision) > 2 else (revision_id,)
     if done.revision_id is not None:
-        return done.revision_id == revision_id
+        return done.revision_id in accepted
     return effective is None or done.completed_on >= effective
 
 

@@ -1,14 +1,29 @@
 from django.urls import path
 
-from qualitas.training import views, views_setup
+from qualitas.training import views, views_gates, views_impact, views_quiz, views_sessions, views_setup
 
 app_name = "training"
 
 urlpatterns = [
+    path("impact/<str:record_type>/<int:record_id>/", views_impact.panel, name="impact-panel"),
+    path("impact/<int:revision_id>/decide/", views_impact.decide, name="impact-decide"),
+    path("requirements/<int:pk>/quiz/", views_quiz.quiz_edit, name="quiz"),
+    path("quizzes/<int:pk>/questions/", views_quiz.question_add, name="quiz-question-add"),
+    path("quiz-questions/<int:pk>/active/", views_quiz.question_toggle, name="quiz-question-toggle"),
+    path("assignments/<int:pk>/quiz/", views_quiz.quiz_take, name="quiz-take"),
+    path("assignments/<int:pk>/quiz/grant/", views_quiz.attempts_grant, name="quiz-grant"),
+    path("attempts/<int:pk>/", views_quiz.attempt_page, name="quiz-attempt"),
     path("", views.home, name="home"),
     path("matrix/", views.matrix, name="matrix"),
     path("me/", views.me, name="me"),
     path("people/<int:pk>/", views.person, name="person"),
+    path("people/<int:pk>/record.pdf", views_sessions.person_record_pdf, name="person-record-pdf"),
+    path("people/<int:pk>/competence/new/", views_sessions.competence_new, name="competence-new"),
+    path("sessions/", views_sessions.session_list, name="sessions"),
+    path("sessions/new/", views_sessions.session_new, name="session-new"),
+    path("sessions/<int:pk>/", views_sessions.session_detail, name="session"),
+    path("requirements/<int:pk>/effectiveness/", views_sessions.effectiveness_setting, name="effectiveness-setting"),
+    path("effectiveness/<int:pk>/", views_sessions.effectiveness_review, name="effectiveness-review"),
     path("assignments/", views.assignment_list, name="assignments"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("records/", views.record_list, name="records"),
@@ -32,4 +47,9 @@ urlpatterns = [
     path("curricula/<int:pk>/", views_setup.curriculum_detail, name="curriculum"),
     path("curricula/<int:pk>/edit/", views_setup.curriculum_edit, name="curriculum-edit"),
     path("curricula/<int:pk>/apply/", views_setup.curriculum_apply, name="curriculum-apply"),
+    path("gates/", views_gates.gate_list, name="gates"),
+    path("gates/new/", views_gates.gate_new, name="gate-new"),
+    path("gates/<int:pk>/", views_gates.gate_detail, name="gate"),
+    path("gates/<int:pk>/edit/", views_gates.gate_edit, name="gate-edit"),
+    path("gates/<int:pk>/withdraw/", views_gates.gate_withdraw, name="gate-withdraw"),
 ]

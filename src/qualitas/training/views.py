@@ -81,6 +81,12 @@ def matrix(request):
     limit = None if export else PAGE_SIZE
     offset = 0 if export else (page_number - 1) * PAGE_SIZE
     grid = selectors.training_matrix(request.user, offset=offset, limit=limit, **filters)
+    if export == "pdf":
+        from qualitas.training.pdf import matrix_pdf
+
+        response = HttpResponse(matrix_pdf(request.user, grid), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="training-matrix.pdf"'
+        return response
     if export in ("csv", "xlsx"):
         rows = list(_export_rows(grid))
         if export == "csv":

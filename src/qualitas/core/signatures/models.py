@@ -14,6 +14,9 @@ MEANINGS = [
     ("released", "Released"),
     ("read-and-understood", "Read and understood"),
     ("rejected", "Rejected"),
+    ("trained", "Trained"),  # a person completes a training (a quiz passed, a session attended)
+    ("assessed", "Assessed as competent"),  # a qualified assessor signs an on-the-job assessment
+    ("training-impact", "Training impact decided"),  # what retraining a document change needs
 ]
 
 POLICY_VERSION = "1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +22,10 @@ from qualitas.core.regulated import is_regulated, signed_content_hash
 from qualitas.core.signatures.models import MEANINGS, POLICY_VERSION, PolicyAcknowledgement, Signature
 
 __all__ = ["MEANINGS", "Credentials", "SignatureRefused", "sign", "verify_signer"]
+
+
+class SignatureNotQualified(PermissionDenied):
+    """The signer may not sign with this meaning (a qualification gate: qualitas.core.hooks.MAY_SIGN)."""
 
 
 class SignatureRefused(ValidationError):
@@ -42,7 +46,8 @@ def has_acknowledged_policy(user) -> bool:
 LOCKED = "This account is locked after too many failed attempts; an administrator can unlock it. Nothing was signed."
 
 
-def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_authentication: bool = False):
+def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_authentication: bool = False,
+            error: Exception | None = None):
     """Audit the refusal, count a wrong password or code toward the account's lockout, and raise."""
     from qualitas.core import lockout
 
@@ -62,7 +67,7 @@ def _refuse(actor, problem: dict, *, instance=None, meaning: str = "", failed_au
             )
 
     kept.keep(write)  # even when the service's transaction around this check rolls back
-    raise SignatureRefused(problem)
+    raise error or SignatureRefused(problem)
 
 
 def acknowledge_policy(*, actor, password: str) -> PolicyAcknowledgement:
@@ -109,6 +114,8 @@ def verify_signer(actor, credentials: Credentials | None, *, instance=None, mean
     failed_authentication = False
     if getattr(actor, "is_system", False):
         problem = {"password": "The system cannot sign: an electronic signature is a person's."}
+    elif gate := hooks.refusal(hooks.MAY_SIGN, actor=actor, instance=instance, meaning=meaning):
+        _refuse(actor, {"meaning": gate}, instance=instance, meaning=meaning, error=SignatureNotQualified(gate))
     elif lockout.is_locked(actor):
         problem = {"password": LOCKED}
     elif credentials is None or not credentials.password:

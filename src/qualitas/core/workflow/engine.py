@@ -128,6 +128,11 @@ class TransitionRefused(ValidationError):
     """The step is not allowed now: wrong state, a guard, a missing reason (HTTP 400)."""
 
 
+class TransitionNotQualified(PermissionDenied):
+    """The person is not qualified for the step (a qualification gate: qualitas.core.hooks.MAY_TRANSITION;
+    HTTP 403 with the reason, audited as the step's refusal)."""
+
+
 _workflows: dict[str, Workflow] = {}
 
 
@@ -267,6 +272,16 @@ def check(actor, instance, transition: Transition, workflow: Workflow, *, by_ser
         refusal = guard(actor, instance)
         if refusal:
             return refusal
+    if is_system(actor):
+        return None
+    # Qualification gates (qualitas.core.hooks): the step itself, and signing with its meaning, so
+    # the step's button shows the reason before the password is asked for (perform() asks again:
+    # the signature service refuses with SignatureNotQualified, a 403).
+    if refusal := hooks.refusal(hooks.MAY_TRANSITION, actor=actor, instance=instance,
+                                record_type=workflow.record_type, transition=transition.name):
+        return refusal
+    if transition.signature:
+        return hooks.refusal(hooks.MAY_SIGN, actor=actor, instance=instance, meaning=transition.signature)
     return None
 
 
@@ -331,6 +346,10 @@ def perform(
     try:
         if not is_system(actor) and (refusal := not_for_people(step, by_service=by_service)):
             raise PermissionDenied(refusal)
+        if not is_system(actor) and (gate := hooks.refusal(
+                hooks.MAY_TRANSITION, actor=actor, instance=instance, record_type=workflow.record_type,
+                transition=step.name)):
+            raise TransitionNotQualified(gate)
         if step.signature:
             signing.verify_signer(actor, credentials, instance=instance, meaning=step.signature)
         return _perform(
