@@ -13,54 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_ADMIN_URL = os.environ.get("QUALITAS_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
+import scratch  # bench/scratch.py: this directory is first on sys.path when a benchmark runs
 
 
 def setup_django(backend: str) -> None:
-    """A fresh database for this process: SQLite in a new data directory, or a PostgreSQL database
-    named after the process (so two benchmarks never share one), dropped when the process ends."""
-    os.environ["QUALITAS_DATA_DIR"] = tempfile.mkdtemp(prefix="qualitas-bench-")
-    if backend == "postgresql":
-        import atexit
-
-        name = f"qualitas_bench_{os.getpid()}"
-        _admin(f"DROP DATABASE IF EXISTS {name}")
-        _admin(f"CREATE DATABASE {name}")
-        os.environ["QUALITAS_DATABASE_URL"] = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-        def drop() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-        atexit.register(drop)
-    else:
-        os.environ.pop("QUALITAS_DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qualitas.config.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    scratch.setup_django(backend, "qualitas_bench")
 
 
 def audited_writes(writers: int, seconds: float) -> float:

@@ -28,53 +28,19 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_ADMIN_URL = os.environ.get("QUALITAS_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+import scratch  # bench/scratch.py: this directory is first on sys.path when a benchmark runs
+
 CEILING_S = 10.0
 START = dt.datetime(2020, 1, 6, 6, 0, tzinfo=dt.UTC)
 
 
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def setup_django(backend: str) -> None:
-    """A fresh database for this process (as bench/audit_bench.py does), with the demo organisation."""
-    os.environ["QUALITAS_DATA_DIR"] = tempfile.mkdtemp(prefix="qualitas-measbench-")
-    if backend == "postgresql":
-        import atexit
-
-        name = f"qualitas_measbench_{os.getpid()}"
-        _admin(f"DROP DATABASE IF EXISTS {name}")
-        _admin(f"CREATE DATABASE {name}")
-        os.environ["QUALITAS_DATABASE_URL"] = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-        def drop() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-        atexit.register(drop)
-    else:
-        os.environ.pop("QUALITAS_DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qualitas.config.settings"
-    os.environ["QUALITAS_EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    """A fresh database for this process (bench/scratch.py), with the demo organisation."""
     os.environ.pop("QUALITAS_EMAIL_HOST", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    scratch.setup_django(backend, "qualitas_measbench",
+                         QUALITAS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     from qualitas.demo import load_organisation
 
     load_organisation()
