@@ -245,3 +245,17 @@ def test_the_panel_form_decides_with_htmx(people, trained_on, client):
     assert done.status_code == 200 and "No retraining" in done.content.decode()
     assert TrainingImpact.objects.get(revision=revision).kind == "none"
     assert not TrainingRecord.objects.filter(revision=revision).exists()
+
+
+def test_the_training_tab_is_on_document_pages_only(people, trained_on):
+    from qualitas.accounts.models import Process
+    from qualitas.core.templatetags.qualitas_core import record_panels
+
+    def tabs(record):
+        return [tab["key"] for tab in record_panels(record)["record_tabs"]]
+
+    document, _ = trained_on
+    assert "training-impact" in tabs(document)
+    assert "training-impact" in tabs(document.revisions.first())
+    process = Process.objects.first()
+    assert process is not None and "related" in tabs(process) and "training-impact" not in tabs(process)

@@ -105,12 +105,17 @@ class Source:
 @dataclass(frozen=True)
 class Panel:
     """A tab on every record page (Related, Attachments, Signatures, History), loaded by htmx from the
-    URL named `url_name` with (record_type, record_id)."""
+    URL named `url_name` with (record_type, record_id); only on the pages of `record_types` when it
+    names some (record type keys, e.g. "documents.revision")."""
 
     key: str
     label: str
     url_name: str
     order: int = 100
+    record_types: tuple[str, ...] = ()
+
+    def applies_to(self, record_type: str) -> bool:
+        return not self.record_types or record_type in self.record_types
 
 
 @dataclass(frozen=True)

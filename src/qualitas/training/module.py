@@ -86,7 +86,8 @@ MODULE = ModuleSpec(
                        url=lambda r: reverse("training:effectiveness-review", args=[r.pk])),
     ),
     search="qualitas.training.selectors:search",
-    panels=(Panel("training-impact", "Training", "training:impact-panel", order=150),),  # documents only
+    panels=(Panel("training-impact", "Training", "training:impact-panel", order=150,
+                  record_types=("documents.document", "documents.revision")),),
     hooks=(
         (hooks.TRANSITION, "qualitas.training.hooks:on_transition"),
         (hooks.SIGNATURE, "qualitas.training.hooks:on_signature"),

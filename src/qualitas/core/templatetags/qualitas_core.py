@@ -16,6 +16,7 @@ def record_panels(record):
     tabs = [
         {"key": panel.key, "label": panel.label, "url": reverse(panel.url_name, args=[record_type, record.pk])}
         for panel in registry.record_panels
+        if panel.applies_to(record_type)
     ]
     return {"record_tabs": tabs}
 
