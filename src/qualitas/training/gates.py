@@ -210,7 +210,7 @@ def gate_list(actor, *, kind: str = "", in_force: bool | None = None, today: dt.
     from qualitas.core.permissions import authorize
 
     authorize(actor, "training", "view")
-    gates = Gate.objects.select_related("requirement", "position")
+    gates = gates_visible(actor)
     if kind:
         gates = gates.filter(kind=kind)
     if in_force is not None:
