@@ -4,6 +4,7 @@
     python bench/http_bench.py --backend sqlite --seconds 3
     python bench/http_bench.py --servers 2            # two `qualitas serve` processes, clients split
     python bench/http_bench.py --check                # exit 1 when a target is missed
+    python bench/http_bench.py --no-read-cache        # every read computed again (QUALITAS_READ_CACHE=0)
 
 Each database gets a scratch copy of a cached data set: the demo organisation plus 100,000 documents
 (one effective revision each, full-text indexed), 20,000 nonconformities, 2,000 CAPAs and 1,000,000
@@ -349,6 +350,8 @@ def run_backend(backend: str, args, port: int, deadline: float, supports_workers
     if args.verbose:
         print(f"    copied the data set in {time.perf_counter() - started:.1f} s", flush=True)
     env = env_for(data_dir, database_url)
+    if args.no_read_cache:
+        env["QUALITAS_READ_CACHE"] = "0"
     servers: list[subprocess.Popen] = []
     try:
         ports = [port + n for n in range(args.servers)]
@@ -484,6 +487,8 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--nonconformities", type=int, default=20_000)
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--no-read-cache", action="store_true",
+                        help="Serve with QUALITAS_READ_CACHE=0: every read computed again (the cold comparison).")
     parser.add_argument("--rebuild", action="store_true", help="Generate the cached data set again.")
     parser.add_argument("--keep", action="store_true", help="Keep each run's scratch directory and server logs.")
     parser.add_argument("--check", action="store_true", help="Exit 1 when a target is missed.")

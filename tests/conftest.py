@@ -45,6 +45,16 @@ def flush_past_the_audit_triggers():
     operations.sql_flush = original
 
 
+@pytest.fixture(autouse=True)
+def forget_remembered_reads():
+    """Transactional tests empty the database between tests: no answer outlives its test."""
+    from qualitas.core import readcache
+
+    readcache.forget()
+    yield
+    readcache.forget()
+
+
 @pytest.fixture
 def site(db):
     return Site.objects.create(code="S1", name="Site one")

@@ -16,6 +16,7 @@ from qualitas.core.api_types import Id, Pagination, PathId
 from qualitas.core.api_types import active_user as _user
 from qualitas.core.api_types import referenced as _get
 from qualitas.core.raising import raise_from
+from qualitas.core.readcache import remembered
 from qualitas.core.signatures.services import Credentials
 from qualitas.core.workflow import engine
 
@@ -65,6 +66,7 @@ def update_severity(request, code: str, payload: schemas.SeverityPatch):
 
 
 @router.get("/nonconformities", response=list[schemas.NonconformityOut], summary="List and filter nonconformities")
+@remembered
 @paginate(Pagination)
 def list_nonconformities(
     request, q: str = "", status: str = "", severity: str = "", source: str = "", category: str = "",
@@ -94,6 +96,7 @@ def similar_nonconformities(
 
 
 @router.get("/nonconformities/{nc_id}", response=schemas.NonconformityOut, summary="One nonconformity")
+@remembered
 def get_nonconformity(request, nc_id: PathId):
     return selectors.nonconformity_get(request.auth, nc_id)
 
@@ -158,6 +161,7 @@ def propose_disposition(request, nc_id: PathId, payload: schemas.DispositionIn):
 
 
 @router.get("/capas", response=list[schemas.CapaOut], summary="List CAPAs")
+@remembered
 @paginate(Pagination)
 def list_capas(request, q: str = "", status: str = "", open_only: bool = False, owner_id: Id | None = None):
     return selectors.capa_list(request.auth, query=q[:200], status=status[:20], open_only=open_only,
@@ -165,6 +169,7 @@ def list_capas(request, q: str = "", status: str = "", open_only: bool = False, 
 
 
 @router.get("/capas/{capa_id}", response=schemas.CapaOut, summary="One CAPA with its root cause analysis")
+@remembered
 def get_capa(request, capa_id: PathId):
     return selectors.capa_get(request.auth, capa_id)
 

@@ -18,6 +18,7 @@ from qualitas.core.forms import form_errors
 from qualitas.core.modules import source_for
 from qualitas.core.permissions import has_perm, requires
 from qualitas.core.raising import raise_from, raised_from_param
+from qualitas.core.readcache import remembered
 from qualitas.core.records import key_for
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
@@ -36,6 +37,7 @@ def _int(value):
 
 
 @login_required
+@remembered
 def nonconformity_list(request):
     filters = {
         "query": request.GET.get("q", "")[:200],
@@ -134,6 +136,7 @@ def nonconformity_similar(request):
 
 
 @login_required
+@remembered
 def nonconformity_detail(request, pk: int):
     nc = selectors.nonconformity_get(request.user, pk)
     evaluation = forms.EvaluationForm(
@@ -237,6 +240,7 @@ def disposition_propose(request, pk: int):
 
 
 @login_required
+@remembered
 def capa_list(request):
     status = request.GET.get("status", "")[:20]
     capas = selectors.capa_list(
@@ -297,6 +301,7 @@ def capa_new(request):
 
 
 @login_required
+@remembered
 def capa_detail(request, pk: int):
     capa = selectors.capa_get(request.user, pk)
     return render(request, "capa/capa_detail.html", _capa_context(request, capa))

@@ -13,11 +13,13 @@ from django.utils import timezone
 from qualitas.capa import dashboard, exports, forms, selectors, services
 from qualitas.core.forms import form_errors
 from qualitas.core.permissions import authorize, has_perm, requires
+from qualitas.core.readcache import remembered
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.workflow.engine import state_choices
 
 
 @login_required
+@remembered
 def improvement_dashboard(request):
     authorize(request.user, "capa", "view")
     data = dashboard.summary(request.user)

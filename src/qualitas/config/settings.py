@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost: files the complete answers of @remembered read views (qualitas.core.readcache).
+    "qualitas.core.readcache.ReadCacheMiddleware",
 ]
 
 ROOT_URLCONF = "qualitas.config.urls"
@@ -173,6 +175,9 @@ SESSION_ABSOLUTE_TIMEOUT = env_int("QUALITAS_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Read views answer again from memory until the next audited change (qualitas.core.readcache).
+READ_CACHE = env_bool("QUALITAS_READ_CACHE", True)
 
 OTP_TOTP_ISSUER = env_str("QUALITAS_TOTP_ISSUER", "Qualitas")
 

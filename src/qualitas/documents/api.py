@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from qualitas.accounts.models import Department, Process, Site, User
 from qualitas.core.api_types import Pagination, PathId, QueryId
 from qualitas.core.api_types import referenced as _get
+from qualitas.core.readcache import remembered
 from qualitas.core.signatures.services import Credentials
 from qualitas.documents import schemas, selectors, services
 from qualitas.documents.models import DocumentType
@@ -120,6 +121,7 @@ def update_document_type(request, code: str, payload: schemas.DocumentTypePatch)
 
 
 @router.get("/documents", response=list[schemas.DocumentOut], summary="List and filter documents")
+@remembered
 @paginate(Pagination)
 def list_documents(
     request,
@@ -146,6 +148,7 @@ def list_documents(
     response=list[schemas.SearchHitOut],
     summary="Ranked full-text search (number, title, keywords, content and uploaded files)",
 )
+@remembered
 def search(
     request,
     q: str,
@@ -238,6 +241,7 @@ def set_distribution(request, document_id: PathId, payload: schemas.Distribution
 
 
 @router.get("/documents/{document_id}", response=schemas.DocumentOut, summary="Get a document")
+@remembered
 def get_document(request, document_id: PathId):
     return selectors.document_get(request.auth, document_id)
 

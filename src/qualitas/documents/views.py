@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from qualitas.core.forms import apply as _apply
 from qualitas.core.forms import form_errors as _form_errors
 from qualitas.core.permissions import has_perm, requires
+from qualitas.core.readcache import remembered
 from qualitas.core.regulated import StaleVersion
 from qualitas.core.signatures import services as signing
 from qualitas.core.signatures.selectors import signatures_of, valid_signatures
@@ -27,6 +28,7 @@ def _credentials(data) -> signing.Credentials:
 
 
 @login_required
+@remembered
 def document_list(request):
     query = request.GET.get("q", "")[:200]
     filters = {
@@ -110,6 +112,7 @@ def document_new(request):
 
 
 @login_required
+@remembered
 def document_detail(request, document_id: int):
     document = selectors.document_get(request.user, document_id)
     revisions = selectors.revisions_of(request.user, document)

@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from qualitas.core.permissions import modules_visible
+from qualitas.core.readcache import remembered
 from qualitas.core.registry import registry
 from qualitas.web import selectors
 
 
 @login_required
+@remembered
 def home(request):
     tasks = selectors.my_tasks(request.user)
     modules = sorted(modules_visible(request.user, registry.modules.values()), key=lambda m: (m.order, m.label))
@@ -24,6 +26,7 @@ def home(request):
 
 
 @login_required
+@remembered
 def search(request):
     query = request.GET.get("q", "")[:200]
     hits = selectors.search(request.user, query, limit=8 if request.headers.get("HX-Request") else 50)

@@ -14,6 +14,7 @@ from qualitas.core.audit import selectors
 from qualitas.core.audit.models import ACTIONS
 from qualitas.core.audit.services import record
 from qualitas.core.exports import csv_bytes
+from qualitas.core.readcache import remembered
 from qualitas.core.widgets import DateInput
 
 EXPORT_LIMIT = 100_000
@@ -116,6 +117,7 @@ EXPORTS = ("csv", "pdf")
 
 
 @login_required
+@remembered
 def trail(request):
     record_types = selectors.trail_record_types(request.user)
     form = TrailFilter(request.GET or None, record_types=record_types)

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from qualitas.core.api_types import BodySchema, Pagination, PathId
+from qualitas.core.readcache import remembered
 from qualitas.core.tasks import selectors, services
 
 router = Router(tags=["tasks"])
@@ -48,6 +49,7 @@ class CompleteIn(BodySchema):
 
 
 @router.get("/tasks", response=list[TaskOut], summary="Your tasks, earliest due first")
+@remembered
 @paginate(Pagination)
 def list_tasks(request, status: Literal["open", "done", "cancelled", "all"] = "open"):
     return selectors.my_tasks(request.auth, status=status)
