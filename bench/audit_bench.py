@@ -7,6 +7,11 @@ Each backend runs in its own process with a fresh database: SQLite in a temporar
 PostgreSQL in a throw-away database `qualitas_bench_<pid>` on QUALITAS_BENCH_POSTGRES_URL
 (default postgres://postgres@127.0.0.1:5432/postgres), dropped at the end. Target: the whole
 `audit verify` (chain, regulated records, covered rows) under 2 s per million events.
+
+Besides the elapsed time, the CPU time of verify is printed: this process's and, on a local
+PostgreSQL server, that of the server processes of its connections, and the CPU time of the busiest
+thread or server process (what bounds the elapsed time on an idle machine with enough cores). On a
+shared machine compare these, not the elapsed time.
 """
 
 from __future__ import annotations
@@ -130,6 +135,73 @@ def build_trail(events: int, records: int) -> None:
         AuditHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
 
 
+class CpuMeter:
+    """CPU seconds of this process, of the busiest thread of a verify (its threads close their database
+    connections when done, which is when they are read) and, on a local PostgreSQL server, of each
+    connection's server process (read from /proc when the connection closes)."""
+
+    def __init__(self):
+        import os
+
+        from django.db import connection, connections
+        from django.db.backends.signals import connection_created
+
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.threads: list[float] = []
+        self.servers: list[float] = []
+        self.started: dict[int, float] = {}
+        meter, handler = self, type(connections)
+        original_close_all = handler.close_all
+
+        def close_all(handler_self):
+            if threading.current_thread() is not threading.main_thread():
+                meter.threads.append(time.thread_time())
+            return original_close_all(handler_self)
+
+        handler.close_all = close_all
+        if connection.vendor == "postgresql":
+            wrapper = type(connections["default"])
+            original_close = wrapper._close
+
+            def _close(wrapper_self):
+                if wrapper_self.connection is not None:
+                    pid = wrapper_self.connection.info.backend_pid
+                    if pid in meter.started:
+                        meter.servers.append(meter.server_cpu(pid) - meter.started.pop(pid))
+                return original_close(wrapper_self)
+
+            wrapper._close = _close
+            connection_created.connect(self._created, weak=False)
+            connection.close()  # from here on, every connection is measured
+
+    def _created(self, sender, connection, **kwargs):
+        pid = connection.connection.info.backend_pid
+        self.started[pid] = self.server_cpu(pid)
+
+    def server_cpu(self, pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # not a local server
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def measure(self, run) -> dict:
+        from django.db import connection
+
+        self.threads, self.servers = [], []
+        cpu, main = time.process_time(), time.thread_time()
+        started = time.perf_counter()
+        result = run()
+        seconds = time.perf_counter() - started
+        cpu, main = time.process_time() - cpu, time.thread_time() - main
+        if connection.vendor == "postgresql":
+            connection.close()
+        busiest = max([*self.threads, *self.servers], default=0.0)
+        return {"result": result, "seconds": seconds, "cpu": cpu, "server_cpu": sum(self.servers),
+                "critical_cpu": main + (busiest if self.threads else cpu - main)}
+
+
 def timed_phases() -> dict:
     """Each part of verify on its own, to see where the time goes."""
     from qualitas.core.audit import verify
@@ -160,9 +232,13 @@ def run_backend(backend: str, events: int, records: int, seconds: float) -> dict
             cursor.execute("VACUUM ANALYZE")
     result["build_s"] = time.perf_counter() - started
     result["phases"] = timed_phases()
-    started = time.perf_counter()
-    report = verify.verify(use_checkpoint=False)  # what `qualitas audit verify` runs, all of it
-    result["verify_s"] = time.perf_counter() - started
+    meter = CpuMeter()
+    measured = meter.measure(lambda: verify.verify(use_checkpoint=False))  # what `audit verify` runs, all of it
+    report = measured["result"]
+    result["verify_s"] = measured["seconds"]
+    result["verify_cpu_s"] = measured["cpu"]
+    result["verify_server_cpu_s"] = measured["server_cpu"]
+    result["verify_critical_cpu_s"] = measured["critical_cpu"]
     result["events"] = report.events
     result["records"] = report.records
     result["ok"] = report.ok
@@ -203,11 +279,15 @@ def main() -> int:
             f"{row['verify_s']:>9.2f}"
         )
     for row in rows:
-        per_million = row["verify_s"] / max(row["events"], 1) * 1_000_000
+        million = 1_000_000 / max(row["events"], 1)
+        per_million = row["verify_s"] * million
         verdict = "ok" if per_million < 2 and row["ok"] else "MISSED"
         status |= verdict != "ok"
         intact = "chain intact" if row["ok"] else "NOT intact"
-        print(f"{row['backend']} verify: {per_million:.2f} s per million events (target 2 s): {verdict}, {intact}")
+        print(f"{row['backend']} verify: {per_million:.2f} s per million events (target 2 s): {verdict}, {intact}; "
+              f"CPU per million: {row['verify_cpu_s'] * million:.2f} s in this process, "
+              f"{row['verify_server_cpu_s'] * million:.2f} s in the database server, "
+              f"{row['verify_critical_cpu_s'] * million:.2f} s in the busiest thread or server process")
         for problem in row["problems"]:
             print(f"  problem: {problem}")
     return status

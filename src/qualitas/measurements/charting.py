@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from django.db.models import Count
 
 from qualitas.measurements.models import CHART_NAMES, Characteristic, ControlLimits, Measurement, Subgroup, is_attribute
 from qualitas.stats import capability as capability_lib
@@ -51,12 +50,10 @@ class Series:
         return tuple(number for number, subgroup in enumerate(self.subgroups, start=1) if subgroup.excluded)
 
     def chart_input(self) -> tuple[np.ndarray, np.ndarray | None]:
-        kind = self.characteristic.chart_type
-        if is_attribute(kind):
-            return self.values, (self.sizes if kind != "c" else None)
-        if kind == "imr" or (kind in ("ewma", "cusum") and self.values.shape[1] == 1):
-            return self.values[:, 0], None
-        return self.values, None
+        return _chart_input(self.characteristic.chart_type, self.values, self.sizes)
+
+    def subgroups_at(self, indices) -> dict[int, Subgroup]:
+        return {index: self.subgroups[index] for index in indices}
 
     def take(self, chosen: np.ndarray) -> Series:
         """The series restricted to the subgroups where `chosen` (a boolean mask) is true."""
@@ -68,39 +65,123 @@ class Series:
         )
 
 
-def load_series(
-    characteristic: Characteristic, *, since: dt.datetime | None = None, until: dt.datetime | None = None
-) -> Series:
+def _chart_input(kind: str, values: np.ndarray, sizes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    if is_attribute(kind):
+        return values, (sizes if kind != "c" else None)
+    if kind == "imr" or (kind in ("ewma", "cusum") and values.shape[1] == 1):
+        return values[:, 0], None
+    return values, None
+
+
+@dataclass
+class Points:
+    """What a Series holds, with the subgroups as ids and an array of exclusions instead of model
+    instances (judging a characteristic of 100,000 subgroups needs the instances of its few signalled
+    points only)."""
+
+    characteristic: Characteristic
+    ids: np.ndarray
+    excluded: np.ndarray
+    values: np.ndarray
+    sizes: np.ndarray | None = None
+    incomplete: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def excluded_numbers(self) -> tuple[int, ...]:
+        return tuple(int(index) + 1 for index in np.flatnonzero(self.excluded))
+
+    def chart_input(self) -> tuple[np.ndarray, np.ndarray | None]:
+        return _chart_input(self.characteristic.chart_type, self.values, self.sizes)
+
+    def subgroups_at(self, indices) -> dict[int, Subgroup]:
+        """The subgroups at these 0-based positions, read in one query."""
+        wanted = {index: int(self.ids[index]) for index in indices}
+        found = self.characteristic.subgroups.in_bulk(sorted(set(wanted.values())))
+        return {index: found[pk] for index, pk in wanted.items()}
+
+
+def _ordered(characteristic: Characteristic, since: dt.datetime | None, until: dt.datetime | None):
     subgroups = characteristic.subgroups.order_by("taken_at", "sequence")
     if since is not None:
         subgroups = subgroups.filter(taken_at__gte=since)
     if until is not None:
         subgroups = subgroups.filter(taken_at__lte=until)
+    return subgroups
+
+
+def _locate(ids: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each value row, whether its subgroup id is among `ids`, and (for those that are) its index."""
+    order = np.argsort(ids)
+    found = np.minimum(np.searchsorted(ids[order], rows[:, 0]), ids.size - 1)
+    keep = ids[order][found] == rows[:, 0]
+    return keep, order[found[keep]]
+
+
+def _all_values(characteristic: Characteristic) -> np.ndarray:
+    """(subgroup id, position, value) of every measurement of the characteristic, as floats: one query
+    (no IN list of thousands of ids), the values of subgroups not asked for fall out when placed."""
+    return np.array(
+        Measurement.objects.filter(subgroup__characteristic=characteristic).values_list(
+            "subgroup_id", "position", "value"
+        ),
+        dtype=float,
+    ).reshape(-1, 3)
+
+
+def _complete(characteristic: Characteristic, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the subgroups with these ids (in chart order) are complete (hold subgroup_size values:
+    Count("measurements"), counted from the values read anyway), and the k × n matrix of theirs."""
+    size = characteristic.subgroup_size
+    if not len(ids):
+        return np.zeros(0, dtype=bool), np.full((0, size), np.nan)
+    rows = _all_values(characteristic)
+    keep, index = _locate(ids, rows)
+    complete = np.bincount(index, minlength=len(ids)) == size
+    chosen = ids[complete]
+    matrix = np.full((len(chosen), size), np.nan)
+    if len(chosen):
+        keep, index = _locate(chosen, rows)
+        matrix[index, rows[keep, 1].astype(int) - 1] = rows[keep, 2]
+    return complete, matrix
+
+
+def load_points(
+    characteristic: Characteristic, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> Points:
+    """load_series's complete subgroups, values and exclusions, read as columns (values_list) rather
+    than as a model instance per subgroup."""
+    subgroups = _ordered(characteristic, since, until)
+    if is_attribute(characteristic.chart_type):
+        rows = list(subgroups.filter(count__isnull=False).values_list("pk", "excluded", "count", "sample_size"))
+        return Points(
+            characteristic, np.array([row[0] for row in rows], dtype=float),
+            np.array([row[1] for row in rows], dtype=bool), np.array([row[2] for row in rows], dtype=float),
+            np.array([row[3] or 1.0 for row in rows], dtype=float),
+        )
+    rows = list(subgroups.values_list("pk", "excluded"))
+    ids = np.array([row[0] for row in rows], dtype=float)
+    complete, matrix = _complete(characteristic, ids)
+    excluded = np.array([row[1] for row in rows], dtype=bool)
+    return Points(characteristic, ids[complete], excluded[complete], matrix,
+                  incomplete=int(len(ids) - complete.sum()))
+
+
+def load_series(
+    characteristic: Characteristic, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> Series:
+    subgroups = _ordered(characteristic, since, until)
     if is_attribute(characteristic.chart_type):
         chosen = list(subgroups.filter(count__isnull=False))
         counts = np.array([s.count for s in chosen], dtype=float)
         sizes = np.array([s.sample_size or 1.0 for s in chosen], dtype=float)
         return Series(characteristic, chosen, counts, sizes)
-    size = characteristic.subgroup_size
-    annotated = list(subgroups.annotate(values_count=Count("measurements")))
-    complete = [s for s in annotated if s.values_count == size]
-    matrix = np.full((len(complete), size), np.nan)
-    if complete:
-        # All values of the characteristic in one query (no IN list of thousands of ids), then placed
-        # by subgroup id; values of incomplete subgroups fall out.
-        rows = np.array(
-            Measurement.objects.filter(subgroup__characteristic=characteristic).values_list(
-                "subgroup_id", "position", "value"
-            ),
-            dtype=float,
-        ).reshape(-1, 3)
-        ids = np.array([s.pk for s in complete])
-        order = np.argsort(ids)
-        found = np.searchsorted(ids[order], rows[:, 0])
-        found = np.minimum(found, ids.size - 1)
-        keep = ids[order][found] == rows[:, 0]
-        matrix[order[found[keep]], rows[keep, 1].astype(int) - 1] = rows[keep, 2]
-    return Series(characteristic, complete, matrix, incomplete=len(annotated) - len(complete))
+    every = list(subgroups)
+    complete, matrix = _complete(characteristic, np.array([s.pk for s in every], dtype=float))
+    chosen = [subgroup for subgroup, keep in zip(every, complete, strict=True) if keep]
+    return Series(characteristic, chosen, matrix, incomplete=len(every) - len(chosen))
 
 
 def options_for(characteristic: Characteristic, limits: ControlLimits | None = None) -> dict:
@@ -158,13 +239,14 @@ class FoundSignal:
 @dataclass
 class Judged:
     chartset: ChartSet
-    series: Series
+    series: Series | Points
     limits: ControlLimits | None
     signals: list[FoundSignal] = field(default_factory=list)
 
 
-def found_signals(chartset: ChartSet, series: Series) -> list[FoundSignal]:
+def found_signals(chartset: ChartSet, series: Series | Points) -> list[FoundSignal]:
     found = []
+    subgroups = series.subgroups_at({signal.point - 1 for chart in chartset.charts for signal in chart.signals})
     for chart in chartset.charts:
         values = np.asarray(chart.values, dtype=float)
         lower = np.asarray(chart.extra.get("lower", values), dtype=float)
@@ -173,7 +255,7 @@ def found_signals(chartset: ChartSet, series: Series) -> list[FoundSignal]:
             downward = signal.rules == ("cusum-lower",)
             value = -lower[signal.point - 1] if downward else values[signal.point - 1]
             found.append(
-                FoundSignal(series.subgroups[signal.point - 1], chart.name, tuple(signal.rules),
+                FoundSignal(subgroups[signal.point - 1], chart.name, tuple(signal.rules),
                             float(value) if np.isfinite(value) else None, signal.point)
             )
     return found
@@ -185,6 +267,15 @@ def judge(characteristic: Characteristic) -> Judged:
     series = load_series(characteristic)
     chartset = compute(characteristic, series, limits)
     return Judged(chartset, series, limits, found_signals(chartset, series))
+
+
+def judge_points(characteristic: Characteristic) -> Judged:
+    """judge(), the subgroups read as columns (load_points): the same chart and signals, with a
+    Subgroup instance made for the signalled points only (what recording a batch needs)."""
+    limits = active_limits(characteristic)
+    points = load_points(characteristic)
+    chartset = compute(characteristic, points, limits)
+    return Judged(chartset, points, limits, found_signals(chartset, points))
 
 
 # --- Frozen limits ---------------------------------------------------------------------------------------

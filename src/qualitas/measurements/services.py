@@ -154,7 +154,7 @@ class SubgroupEntry:
 class RecordOutcome:
     subgroups_created: int = 0
     values_recorded: int = 0
-    completed: list[Subgroup] = field(default_factory=list)
+    completed: Sequence[Subgroup] = field(default_factory=list)
     signals: list[SignalEvent] = field(default_factory=list)
 
 
@@ -266,12 +266,15 @@ def _raise_batch_errors(errors: list[str]) -> None:
     raise ValidationError([summary, *listed, *([f"… and {more} more."] if more else [])])
 
 
-def _batch_hash(entries: Sequence[SubgroupEntry]) -> str:
+def _batch_hash(entries: Sequence[SubgroupEntry], known: dict | None = None) -> str:
+    """`known`: bulk._fragments()'s encodings of the values written, their times among them."""
     times: dict = {}  # the rows of a subgroup share their time
+    known = known or {}
 
     def when(taken_at):
         if taken_at not in times:
-            times[taken_at] = canonical.to_primitive(taken_at)
+            encoded = known.get((type(taken_at), taken_at))
+            times[taken_at] = encoded[0] if encoded is not None else canonical.to_primitive(taken_at)
         return times[taken_at]
 
     return canonical.sha256(
@@ -310,8 +313,10 @@ def measurements_record(
         batch.check(index, entry)
     if batch.errors:
         _raise_batch_errors(batch.errors)
-    outcome = _write(actor, characteristic, entries, batch, now, source, source_name[:300], api_token)
-    span = sorted(s.taken_at for s in outcome.completed) or [now]
+    encodings = bulk._fragments()  # shared by the subgroups', the values' and the batch's texts
+    outcome = _write(actor, characteristic, entries, batch, now, source, source_name[:300], api_token, encodings)
+    completed = outcome.completed  # a CompletedSubgroups: times and ids without an instance each
+    span = sorted(completed.times()) or [now]
     record(
         actor,
         "create",
@@ -325,14 +330,15 @@ def measurements_record(
                 f"{span[0]:%Y-%m-%d %H:%M} to {span[-1]:%Y-%m-%d %H:%M}",
             ],
             "source": [None, f"{source}{f': {source_name}' if source_name else ''}"],
-            "batch sha256": [None, _batch_hash(entries)],
+            "batch sha256": [None, _batch_hash(entries, encodings[1])],
         },
     )
-    outcome.signals = _detect(actor, characteristic, {s.pk for s in outcome.completed})
+    outcome.signals = _detect(actor, characteristic, completed.ids())
     return outcome
 
 
-def _write(actor, characteristic, entries, batch: _Batch, now, source, source_name, api_token) -> RecordOutcome:
+def _write(actor, characteristic, entries, batch: _Batch, now, source, source_name, api_token,
+           encodings=None) -> RecordOutcome:
     """Insert the new subgroups, then the values, each in bulk (qualitas.core.bulk), and append their
     creation events to the trail in bulk: the subgroups' first, then the values'."""
     outcome = RecordOutcome()
@@ -361,37 +367,84 @@ def _write(actor, characteristic, entries, batch: _Batch, now, source, source_na
         })
         subgroups[keys[index]] = None  # reserved for this entry's later values
         sequence += 1
-    created = bulk.instances(Subgroup, new_rows, bulk.insert_values(Subgroup, new_rows))
-    for subgroup in created:
-        characteristic_of.set_cached_value(subgroup, characteristic)
-        subgroups[subgroup.key] = subgroup
-    outcome.subgroups_created = len(created)
+    prepared: dict = {}  # the subgroups' times, prepared once for their values too
+    new_ids = bulk.insert_values(Subgroup, new_rows, prepared=prepared)
+    outcome.subgroups_created = len(new_rows)
+    # Each subgroup's id and label (Subgroup.__str__, checked on the first new one) without an instance
+    # per row: a file of 100,000 single values creates 100,000 subgroups.
+    made: dict[str, tuple[int, dict]] = {row["key"]: (pk, row) for pk, row in zip(new_ids, new_rows, strict=True)}
+    pk_of = {key: subgroup.pk for key, subgroup in batch.stored.items()} | {key: pk for key, (pk, _r) in made.items()}
+    label_of = {key: str(subgroup) for key, subgroup in batch.stored.items()}
+    if new_rows:
+        first = _subgroup(characteristic, new_ids[0], new_rows[0])
+        if str(first) == _subgroup_label(characteristic, first.key):
+            label_of.update((key, _subgroup_label(characteristic, key)) for key in made)
+        else:  # __str__ changed: ask each subgroup
+            label_of.update((key, str(_subgroup(characteristic, pk, row))) for key, (pk, row) in made.items())
     values: list[dict] = []
     labels: list[str] = []
-    labels_of: dict[str, str] = {}
     for key, entry in zip(keys, entries, strict=True):
         touched.add(key)
         taken_at = entry.taken_at or now
-        subgroup = subgroups[key]
-        label = labels_of.get(key) or labels_of.setdefault(key, str(subgroup))
+        subgroup_id, label = pk_of[key], label_of[key]
         for value in entry.values:
             position = filled[key] = filled.get(key, 0) + 1
-            values.append({"subgroup_id": subgroup.pk, "position": position, "value": float(value),
+            values.append({"subgroup_id": subgroup_id, "position": position, "value": float(value),
                            "taken_at": taken_at, **provenance})
             labels.append(f"{label} value {position}")  # Measurement.__str__, without an instance each
-    ids = bulk.insert_values(Measurement, values)
+    ids = bulk.insert_values(Measurement, values, prepared=prepared)
     # One creation event per subgroup and per value, as record_create would write for each (every one
     # is checked by `qualitas audit verify`), from the values just written rather than read back.
-    bulk.record_created(actor, Subgroup, [(s.pk, str(s), row) for s, row in zip(created, new_rows, strict=True)],
-                        event="measurements.subgroup_recorded")
+    bulk.record_created(actor, Subgroup,
+                        [(pk, label_of[row["key"]], row) for pk, row in zip(new_ids, new_rows, strict=True)],
+                        event="measurements.subgroup_recorded", encodings=encodings)
     bulk.record_created(actor, Measurement, list(zip(ids, labels, values, strict=True)),
-                        event="measurements.value_recorded")
+                        event="measurements.value_recorded", encodings=encodings)
     outcome.values_recorded = len(values)
     points = characteristic.points_size
-    outcome.completed = [
-        subgroups[key] for key in touched if characteristic.is_attribute or filled.get(key, 0) == points
-    ]
+    outcome.completed = CompletedSubgroups(characteristic, [
+        subgroups[key] if subgroups[key] is not None else made[key]
+        for key in touched if characteristic.is_attribute or filled.get(key, 0) == points
+    ])
     return outcome
+
+
+def _subgroup_label(characteristic: Characteristic, key: str) -> str:
+    return f"{characteristic.number} subgroup {key}"  # Subgroup.__str__ (checked in _write)
+
+
+def _subgroup(characteristic: Characteristic, pk: int, row: dict) -> Subgroup:
+    """The Subgroup of a row just written by bulk.insert_values, as if read back (no query)."""
+    (subgroup,) = bulk.instances(Subgroup, [row], [pk])
+    Subgroup._meta.get_field("characteristic").set_cached_value(subgroup, characteristic)
+    return subgroup
+
+
+class CompletedSubgroups(Sequence):
+    """The subgroups a batch completed, each made a Subgroup instance when first looked at: an upload of
+    100,000 single values completes 100,000 subgroups, and the page names one. Items are stored
+    subgroups or (id, row written) of new ones; `ids()` and `times()` read them without instances."""
+
+    def __init__(self, characteristic: Characteristic, items: list):
+        self._characteristic = characteristic
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        item = self._items[index]
+        if type(item) is tuple:
+            item = self._items[index] = _subgroup(self._characteristic, *item)
+        return item
+
+    def ids(self) -> set[int]:
+        return {item[0] if type(item) is tuple else item.pk for item in self._items}
+
+    def times(self) -> list[dt.datetime]:
+        return [item[1]["taken_at"] if type(item) is tuple else item.taken_at for item in self._items]
 
 
 def _created(instance) -> dict:
@@ -454,7 +507,7 @@ def _detect(actor, characteristic: Characteristic, candidate_ids: set[int]) -> l
     if not candidate_ids:
         return []
     try:
-        judged = charting.judge(characteristic)
+        judged = charting.judge_points(characteristic)
     except charting.NotEnoughData:
         return []
     reported_here = SignalEvent.objects.filter(characteristic=characteristic)

@@ -62,13 +62,14 @@ def _number(cell) -> float | None:
     return None
 
 
-def parse_time(text: str) -> dt.datetime | None:
-    """ISO 8601 date or date and time; naive values are in the site's time zone."""
+def parse_time(text: str, zone: dt.tzinfo | None = None) -> dt.datetime | None:
+    """ISO 8601 date or date and time; naive values are in the site's time zone (or `zone`, that time
+    zone looked up once by a caller parsing thousands of times)."""
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return timezone.make_aware(value, zone) if timezone.is_naive(value) else value
 
 
 class _Reader:
@@ -81,6 +82,7 @@ class _Reader:
         self.subgroup = _find(columns, SUBGROUP_COLUMNS)
         self.lot = _find(columns, LOT_COLUMNS)
         self.times: dict[str, dt.datetime | None] = {}  # rows of one subgroup share their time
+        self.zone = timezone.get_current_timezone()
 
     def fail(self, row: int, message: str) -> None:
         self.errors.append(f"Row {row}: {message}")
@@ -89,9 +91,9 @@ class _Reader:
         fields: dict = {"where": f"Row {row}"}
         if self.time is not None:
             text = _text(cells[self.time])
-            if text and text not in self.times:
-                self.times[text] = parse_time(text)
-            when = self.times[text] if text else None
+            when = self.times.get(text) if text else None
+            if when is None and text and text not in self.times:
+                when = self.times[text] = parse_time(text, self.zone)
             if when is None:
                 self.fail(row, f"'{text}' is not a date and time (use ISO 8601, e.g. 2026-03-01 14:30)."
                           if text else "the time is empty.")
@@ -144,11 +146,16 @@ class _Reader:
                 "subgroup of each row, or use columns x1..xn with one subgroup per row."
             )
         entries = []
+        number, common = _NUMBER.fullmatch, self.common
         for row, cells in self.table.rows:
-            values = self._values(row, cells, [value])
+            cell = cells[value]
+            if type(cell) is str and number(text := cell.strip()):  # the usual cell: what _values does, inline
+                values = (float(text),)
+            else:
+                values = self._values(row, cells, [value])
             if not values:
                 self.fail(row, "the value is empty.")
-            entries.append(SubgroupEntry(values=values, **self.common(row, cells)))
+            entries.append(SubgroupEntry(values=values, **common(row, cells)))
         return entries
 
     def _attributes(self) -> list[SubgroupEntry]:

@@ -22,7 +22,12 @@ code alone.
 
 On a large trail, outside a transaction, the parts run in threads with a connection each (SQLite
 releases the interpreter while it steps through rows, PostgreSQL works in one server process per
-connection), so verification uses the machine's cores.
+connection), so verification uses the machine's cores. The threads share one queue: each chain
+segment and each large table splits itself into parts (ranges of sequence, id or primary key) that
+idle threads take, so that they finish together rather than one of them checking the largest table
+while the others wait (`run_all`, `in_parallel`). Processes would not help: the interpreter's part
+(hashing SQLite's texts) is a fifth of the work, the rest runs in C without it. A thread's own
+connection reads SQLite's file through mmap and runs PostgreSQL's queries without JIT compilation.
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ CHUNK = 10_000
 # From this many events on, verification runs in parallel by default (outside a transaction).
 PARALLEL_FROM = 100_000
 MAX_WORKERS = 8
+# Parts per thread of a large table, and of each chain segment (two per thread): small enough for the
+# threads to finish together.
+SEGMENTS_PER_WORKER = 4
+SUB_SEGMENTS = 2
+# A table of more rows than this is compared in parts (ranges of its primary key), run by all threads.
+SPLIT_ROWS = 20_000
+ROWS_PER_PART = 10_000
+MMAP_BYTES = 1 << 30
 
 INTEGER_TYPES = {
     "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
@@ -73,35 +86,108 @@ def workers_for(events: int, requested: int | None = None) -> int:
 
 
 def run_all(tasks: list[Callable[[], object]], workers: int) -> list:
-    """The tasks' results, in order; with several workers each thread takes the next task and closes its
-    own database connection when none is left."""
+    """The tasks' results, in order. With several workers, each thread takes the next task from a
+    shared queue; a task may split itself (`in_parallel`) into parts the idle threads take, and closes
+    its own database connection when none is left."""
     if workers <= 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    results: list = [None] * len(tasks)
-    errors: list[BaseException] = []
-    queue = deque(enumerate(tasks))
+    pool = _Pool(workers)
+    return pool.run(tasks)
 
-    def work() -> None:
+
+class _Pool:
+    """Threads sharing one queue of tasks (first in, first out; the parts of a split task go first)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.queue: deque = deque()
+        self.changed = threading.Condition()
+        self.errors: list[BaseException] = []
+
+    def run(self, tasks: list[Callable[[], object]]) -> list:
+        batch = _Batch(len(tasks))
+        self.queue.extend((batch, index, task) for index, task in enumerate(tasks))
+        threads = [threading.Thread(target=self._work, args=(batch,), name=f"audit-verify-{n}")
+                   for n in range(min(self.workers, len(tasks)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+        return batch.results
+
+    def _work(self, batch: _Batch) -> None:
+        _local.pool = self
         try:
-            while not errors:
-                try:
-                    index, task = queue.popleft()
-                except IndexError:
-                    return
-                results[index] = task()
+            _tune_connection()
+            self._help_until(batch)
         except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
-            errors.append(exc)
+            with self.changed:
+                self.errors.append(exc)
+                self.changed.notify_all()
         finally:
+            _local.pool = None
             connections.close_all()  # this thread's connections only
 
-    threads = [threading.Thread(target=work, name=f"audit-verify-{n}") for n in range(min(workers, len(tasks)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    def _help_until(self, batch: _Batch) -> None:
+        """Run queued tasks (anyone's) until every task of `batch` is done."""
+        while True:
+            with self.changed:
+                while not self.queue and not batch.done and not self.errors:
+                    self.changed.wait()
+                if batch.done or self.errors:
+                    return
+                owner, index, task = self.queue.popleft()
+            result = task()
+            with self.changed:
+                owner.results[index] = result
+                owner.left -= 1
+                self.changed.notify_all()
+
+    def split(self, tasks: list[Callable[[], object]]) -> list:
+        """Called from inside a task: queue its parts first, help until they are done, their results."""
+        batch = _Batch(len(tasks))
+        with self.changed:
+            self.queue.extendleft((batch, index, task) for index, task in reversed(list(enumerate(tasks))))
+            self.changed.notify_all()
+        self._help_until(batch)
+        if self.errors:
+            raise RuntimeError("another part of the verification failed")
+        return batch.results
+
+
+class _Batch:
+    def __init__(self, size: int):
+        self.results: list = [None] * size
+        self.left = size
+
+    @property
+    def done(self) -> bool:
+        return self.left == 0
+
+
+_local = threading.local()
+
+
+def in_parallel(tasks: list[Callable[[], object]]) -> list:
+    """The tasks' results, in order: run by the threads of the verification this is part of, if any,
+    else one after the other."""
+    pool = getattr(_local, "pool", None)
+    if pool is None or len(tasks) <= 1:
+        return [task() for task in tasks]
+    return pool.split(tasks)
+
+
+def _tune_connection() -> None:
+    """A verification thread's own connection: on SQLite, the database file read through mmap (no copy
+    of each page into SQLite's cache); on PostgreSQL, no JIT compilation (the verification's queries
+    are large enough to trigger it, and spend more compiling than it saves)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        elif connection.vendor == "postgresql":
+            cursor.execute("SET jit = off")
 
 
 # --- The chain ------------------------------------------------------------------------------------------
@@ -185,13 +271,15 @@ def _sqlite_message() -> tuple[str, str]:
 
 def sqlite_segment(first_id: int, last_id: int) -> Segment:
     """The events with ids first_id..last_id in id order, CHUNK per query: their sequence numbers,
-    stored hashes and previous hashes come back as one string each, their hashed texts as one
-    NUL-separated blob; Python hashes the texts and compares whole strings."""
+    stored hashes and previous hashes come back as one comma-separated string each, their hashed texts
+    as one NUL-separated blob; Python hashes the texts and compares whole strings. (With as many
+    values as rows, COUNT() of each column, a string equal to the computed one, whose items are 64 hex
+    digits, holds exactly those items: a stored hash cannot be split across its neighbours.)"""
     message, nul = _sqlite_message()
     query = f"""
-        SELECT group_concat(sequence, ','), group_concat(previous_hash, ''), group_concat(hash, ''),
+        SELECT group_concat(sequence, ','), group_concat(previous_hash, ','), group_concat(hash, ','),
                CAST(group_concat(message, char(0)) AS BLOB), COUNT(*), MAX(id), MIN(sequence), MAX(sequence),
-               MAX(length(previous_hash) <> 64 OR length(hash) <> 64 OR nul)
+               COUNT(sequence) + COUNT(previous_hash) + COUNT(hash), MAX(nul)
         FROM (SELECT id, sequence, previous_hash, hash, {message} AS message, {nul} AS nul
               FROM {table()} WHERE id > %s AND id <= %s ORDER BY id LIMIT {CHUNK})
     """  # noqa: S608 - fixed identifiers and SQL
@@ -202,20 +290,23 @@ def sqlite_segment(first_id: int, last_id: int) -> Segment:
     with connection.cursor() as cursor:
         while True:
             cursor.execute(query, [after, last_id])
-            sequences, previous_hashes, hashes, blob, count, after, lo, hi, odd = cursor.fetchone()
+            sequences, previous_hashes, hashes, blob, count, after, lo, hi, values, odd = cursor.fetchone()
             if not count:
                 break
             expected = segment.last_sequence + 1 if segment.count else lo
-            if odd or lo != expected or hi != lo + count - 1 or sequences != ",".join(map(str, range(lo, hi + 1))):
+            if odd or values != 3 * count or lo != expected or hi != lo + count - 1 or (
+                sequences != ",".join(map(str, range(lo, hi + 1)))
+            ):
                 return segment
             messages = blob.split(b"\x00")
-            if len(messages) != count or "".join(map(hexdigest, map(sha, messages))) != hashes:
+            if len(messages) != count or ",".join(map(hexdigest, map(sha, messages))) != hashes:
+                return segment
+            # hashes is now count items of 64 hex digits: each previous hash is the hash before it.
+            if previous_hashes[64:] != ("," + hashes[:-65] if count > 1 else ""):
                 return segment
             if previous is None:
                 segment.first_sequence, segment.first_previous = lo, previous_hashes[:64]
             elif previous_hashes[:64] != previous:
-                return segment
-            if previous_hashes[64:] != hashes[:-64]:
                 return segment
             previous = hashes[-64:]
             segment.count += count
@@ -235,13 +326,17 @@ def postgres_segment(first: int, last: int) -> Segment:
     """Events first..last in one pass of the server: each hash recomputed with sha256(), each event's
     previous hash and sequence compared with the event before it (the one before `first` included)."""
     message = message_sql("postgresql")
+    # Each event's hash is compared below the window (OFFSET 0 keeps it there), so that the window
+    # keeps only the narrow rows it links, not every event's whole row.
     query = f"""
         SELECT COUNT(*) FROM (
-            SELECT sequence,
-                   encode(sha256(convert_to({message}, 'UTF8')), 'hex') IS DISTINCT FROM hash AS altered,
+            SELECT sequence, altered,
                    previous_hash IS DISTINCT FROM COALESCE(LAG(hash) OVER w, %s) AS unlinked,
                    sequence - COALESCE(LAG(sequence) OVER w, %s) AS step
-            FROM {table()} WHERE sequence BETWEEN %s AND %s WINDOW w AS (ORDER BY sequence)
+            FROM (SELECT sequence, previous_hash, hash,
+                         encode(sha256(convert_to({message}, 'UTF8')), 'hex') IS DISTINCT FROM hash AS altered
+                  FROM {table()} WHERE sequence BETWEEN %s AND %s OFFSET 0) AS events
+            WINDOW w AS (ORDER BY sequence)
         ) AS checked WHERE sequence >= %s AND (altered OR unlinked OR step <> 1)
     """  # noqa: S608 - fixed identifiers and SQL
     # The first segment starts from the genesis; any other one from the event before it, which must exist.
@@ -258,9 +353,39 @@ def postgres_segment(first: int, last: int) -> Segment:
 
 
 def segment_task(first: int, last: int) -> Callable[[], Segment]:
-    if connection.vendor == "postgresql":
-        return lambda: postgres_segment(first, last)
-    return lambda: sqlite_segment(first, last)
+    """The check of one segment: in parts (`split_segment`) when threads are there to share them."""
+    return lambda: split_segment(first, last)
+
+
+def split_segment(first: int, last: int) -> Segment:
+    """The segment first..last checked in SUB_SEGMENTS parts run by the verification's threads (the
+    threads then finish together), and their results joined as one segment's."""
+    check = postgres_segment if connection.vendor == "postgresql" else sqlite_segment
+    pool = getattr(_local, "pool", None)
+    size = -(-(last - first + 1) // SUB_SEGMENTS)
+    if pool is None or last - first + 1 < 2 * CHUNK or size < 1:
+        return check(first, last)
+    parts = in_parallel([lambda lo=lo: check(lo, min(lo + size - 1, last)) for lo in range(first, last + 1, size)])
+    return join_segments(parts)
+
+
+def join_segments(parts: list[Segment]) -> Segment:
+    """Consecutive segments as one: intact if each is and each non-empty one continues the one before
+    (its first event follows the other's last and links to its hash; PostgreSQL's segments check that
+    link in the database)."""
+    if not all(part.ok for part in parts):
+        return Segment(ok=False)
+    used = [part for part in parts if part.count] if connection.vendor != "postgresql" else parts
+    for earlier, later in zip(used, used[1:], strict=False):
+        if later.first_sequence != earlier.last_sequence + 1:
+            return Segment(ok=False)
+        if connection.vendor != "postgresql" and later.first_previous != earlier.last_hash:
+            return Segment(ok=False)
+    if not used:
+        return Segment(ok=True)
+    return Segment(ok=True, count=sum(part.count for part in used), first_sequence=used[0].first_sequence,
+                   last_sequence=used[-1].last_sequence, first_previous=used[0].first_previous,
+                   last_hash=used[-1].last_hash)
 
 
 def chain_intact(bounds: ChainBounds, results: list[Segment]) -> bool:
@@ -475,30 +600,80 @@ def _latest_hash_sql(key_param: str, record_id_sql: str) -> str:
 
 
 def check_rows(model, key: str, text: Text) -> RowCheck:
-    """Every row of `model` against the latest hashed event of its record id (record type `key`)."""
+    """Every row of `model` against the latest hashed event of its record id (record type `key`). A
+    large table with an integer key is compared in ranges of it, run by the verification's threads."""
+    ranges = _row_ranges(model)
+    tasks = [lambda bounds=bounds: _check_range(model, key, text, bounds) for bounds in ranges]
+    tasks.append(lambda: _orphans_of(model, key))
+    *parts, orphans = in_parallel(tasks)
+    check = RowCheck(orphans=orphans)
+    for part in parts:  # in key order, as one pass in key order would list them
+        check.rows += part.rows
+        check.suspects += part.suspects
+    return check
+
+
+def _row_ranges(model) -> list[tuple[int | None, int | None]]:
+    """Ranges of the primary key (the first open below, the last open above, so that a row is in
+    exactly one whatever was written meanwhile): one, unless the table is large, its key an integer and
+    threads are there to share the parts."""
+    pool = getattr(_local, "pool", None)
+    if pool is None or _internal_type(model._meta.pk) not in INTEGER_TYPES:
+        return [(None, None)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        pk = quote(model._meta.pk.column)
+        cursor.execute(f"SELECT COUNT(*), MIN({pk}), MAX({pk}) FROM {quote(model._meta.db_table)}")  # noqa: S608
+        count, low, high = cursor.fetchone()
+    if not count or count <= SPLIT_ROWS:
+        return [(None, None)]
+    parts = max(1, min(count // ROWS_PER_PART, pool.workers * SEGMENTS_PER_WORKER))
+    size = -(-(high - low + 1) // parts)
+    starts = list(range(low, high + 1, size))
+    return [(None if index == 0 else start, None if index == len(starts) - 1 else start + size - 1)
+            for index, start in enumerate(starts)]
+
+
+def _range_sql(pk: str, bounds: tuple[int | None, int | None]) -> tuple[str, list]:
+    low, high = bounds
+    conditions, params = [], []
+    if low is not None:
+        conditions.append(f"r.{pk} >= %s")
+        params.append(low)
+    if high is not None:
+        conditions.append(f"r.{pk} <= %s")
+        params.append(high)
+    return (" AND ".join(conditions) or "1 = 1"), params
+
+
+def _check_range(model, key: str, text: Text, bounds: tuple[int | None, int | None]) -> RowCheck:
     quote = connection.ops.quote_name
     db_table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    where, params = _range_sql(pk, bounds)
     check = RowCheck()
     record_id = f"CAST(r.{pk} AS text)"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and text.in_sql:
+            # OFFSET 0 keeps the latest hash a column of the subquery: pulled up into the WHERE, it
+            # would be looked up once for each of its uses.
             cursor.execute(
-                f"""SELECT r.{pk}, latest.hash FROM {db_table} r,
-                           LATERAL (SELECT {_latest_hash_sql("%s", record_id)} AS hash) latest
-                    WHERE latest.hash IS NULL OR encode(sha256(convert_to({text.sql}, 'UTF8')), 'hex') <> latest.hash
-                    ORDER BY r.{pk}""",  # noqa: S608 - fixed identifiers and SQL
-                [key],
+                f"""SELECT checked_pk, latest_hash FROM (
+                        SELECT r.{pk} AS checked_pk, {_latest_hash_sql("%s", record_id)} AS latest_hash,
+                               encode(sha256(convert_to({text.sql}, 'UTF8')), 'hex') AS row_hash
+                        FROM {db_table} r WHERE {where} OFFSET 0) AS checked
+                    WHERE latest_hash IS NULL OR row_hash <> latest_hash ORDER BY checked_pk""",  # noqa: S608
+                [key, *params],
             )
             check.suspects = list(cursor.fetchall())
-            cursor.execute(f"SELECT COUNT(*) FROM {db_table}")  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {db_table} r WHERE {where}", params)  # noqa: S608
             (check.rows,) = cursor.fetchone()
         else:
-            _check_rows_in_python(cursor, check, text, db_table, pk, record_id, key)
-        check.orphans = _orphans(cursor, model, key)
+            _check_rows_in_python(cursor, check, text, db_table, pk, record_id, key, where, params)
     return check
 
 
-def _check_rows_in_python(cursor, check: RowCheck, text: Text, db_table: str, pk: str, record_id: str, key: str):
+def _check_rows_in_python(cursor, check: RowCheck, text: Text, db_table: str, pk: str, record_id: str, key: str,
+                          where: str = "1 = 1", params: list | None = None):
     """The database renders the texts (all of it, or all but some columns); Python hashes them."""
     sha = hashlib.sha256
     hexdigest = type(sha()).hexdigest
@@ -508,7 +683,8 @@ def _check_rows_in_python(cursor, check: RowCheck, text: Text, db_table: str, pk
     else:
         columns = ", ".join(part if isinstance(part, str) else part.column for part in text.parts)
     latest = _latest_hash_sql("%s", record_id)
-    cursor.execute(f"SELECT r.{pk}, {latest}, {columns} FROM {db_table} r ORDER BY r.{pk}", [key])  # noqa: S608
+    cursor.execute(f"SELECT r.{pk}, {latest}, {columns} FROM {db_table} r WHERE {where} ORDER BY r.{pk}",  # noqa: S608
+                   [key, *(params or [])])
     renderers = [None if isinstance(part, str) else part.render for part in text.parts]
 
     def message(values) -> bytes:
@@ -541,6 +717,11 @@ def rendered_texts(model, text: Text) -> dict:
                         for part, value in zip(parts, row[1:], strict=True))
         for row in rows
     }
+
+
+def _orphans_of(model, key: str) -> list[tuple[str, str | None]]:
+    with connection.cursor() as cursor:
+        return _orphans(cursor, model, key)
 
 
 def _orphans(cursor, model, key: str) -> list[tuple[str, str | None]]:

@@ -1,4 +1,4 @@
-"""`qualitas audit verify [--checkpoint FILE | --no-checkpoint] [--no-files]` and
+"""`qualitas audit verify [--checkpoint FILE | --no-checkpoint] [--no-files] [--jobs N]` and
 `qualitas audit checkpoint [--out FILE]`.
 
 verify checks the trail against the newest checkpoint in QUALITAS_CHECKPOINT_DIR by default (see
@@ -29,6 +29,8 @@ class Command(BaseCommand):
         which.add_argument("--no-checkpoint", action="store_true",
                            help="Do not compare with a checkpoint (removed newest events go unnoticed).")
         verify.add_argument("--no-files", action="store_true", help="Do not hash the attachments' files.")
+        verify.add_argument("--jobs", type=int, metavar="N",
+                            help="Threads to verify with (default: one per core, from 100,000 events on).")
         checkpoint = sub.add_parser("checkpoint", help="Write the head of the chain with an HMAC, to keep elsewhere.")
         checkpoint.add_argument("--out", help="File to write (keep it outside the database server); by default a "
                                 "new checkpoint in the checkpoint directory (QUALITAS_CHECKPOINT_DIR).")
@@ -55,10 +57,14 @@ class Command(BaseCommand):
             checkpoint = options.get("checkpoint")
             if checkpoint and not Path(checkpoint).is_file():
                 raise CommandError(f"checkpoint file {checkpoint} not found", returncode=2)
+            jobs = options.get("jobs")
+            if jobs is not None and jobs < 1:
+                raise CommandError("--jobs takes a number of threads of at least 1", returncode=2)
             started = time.perf_counter()
             try:
                 report = verify.verify(
-                    checkpoint, use_checkpoint=not options.get("no_checkpoint"), check_files=not options.get("no_files")
+                    checkpoint, use_checkpoint=not options.get("no_checkpoint"),
+                    check_files=not options.get("no_files"), workers=jobs,
                 )
             except ValueError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
