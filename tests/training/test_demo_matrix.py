@@ -36,7 +36,7 @@ def test_the_demo_gate_is_in_force_and_refuses_the_person_whose_training_expired
     person = full_demo.user("reviewer").pk
     assert next(c["status"] for c in body["cells"] if (c["person"], c["requirement"]) == (person, requirement)) \
         == "expired"
-    listed = api_client.as_user(full_demo.user("quality")).get("/training/gates", in_force=True).json()
+    listed = api_client.as_user(full_demo.user("quality")).get("/training/gates", in_force=True, kind="sign").json()
     assert [g["requirement_code"] for g in listed["items"]] == ["C-DOC-APPR"]
 
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "qualitas.capa",
     "qualitas.measurements",
     "qualitas.training",
+    "qualitas.audits",
+    "qualitas.inspections",
     "qualitas.accounts",
     "qualitas.standards",
     "qualitas.web",

@@ -3,6 +3,7 @@
     qualitas stats chart KIND FILE [options] [--json] [--svg OUT]
     qualitas stats capability FILE --lsl X --usl X [--target X] [--json] [--svg OUT]
     qualitas stats sampling --lot-size N --aql A [--level II] [--inspection normal] [--json]
+    qualitas stats switching FILE --aql A [--level II] [--start normal|tightened|reduced] [--json]
     qualitas stats ap -s S -o O -d D [--json]
 
 Bad input exits with status 2 and one line on stderr; success exits 0. With --json the
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_chart(commands)
     _add_capability(commands)
     _add_sampling(commands)
+    _add_switching(commands)
     _add_ap(commands)
     return parser
 
@@ -187,6 +189,25 @@ def _add_sampling(commands: Any) -> None:
     sampling.add_argument("--inspection", choices=INSPECTIONS, default="normal")
     sampling.add_argument("--json", action="store_true", help="print the result as JSON")
     sampling.set_defaults(handler=_sampling)
+
+
+def _add_switching(commands: Any) -> None:
+    switching = commands.add_parser(
+        "switching",
+        help="ISO 2859-1 clause 9 switching rules over a lot history",
+        allow_abbrev=False,
+        description="Judge a sequence of lots and apply the ISO 2859-1 switching rules (normal, tightened, "
+        "reduced, discontinued). FILE (CSV or XLSX) has one row per lot, in order: lot_size, nonconforming "
+        "and optionally production_steady (default true), authority_approves (default false) and resume "
+        "(true on the first lot after the supplier's corrective action).",
+    )
+    switching.add_argument("file", metavar="FILE", help="CSV or XLSX, one row per lot in order")
+    switching.add_argument("--aql", required=True, metavar="A", help="acceptance quality limit, e.g. 1.0")
+    switching.add_argument("--level", default="II", help="inspection level (default II)")
+    switching.add_argument("--start", choices=INSPECTIONS, default="normal", help="inspection of the first lot")
+    switching.add_argument("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first)")
+    switching.add_argument("--json", action="store_true", help="print the result as JSON")
+    switching.set_defaults(handler=_switching)
 
 
 def _add_ap(commands: Any) -> None:
@@ -328,6 +349,119 @@ def sampling_text(plan: dict[str, Any]) -> str:
             f"accept on {plan['ac']}, reject on {plan['re']}."
         )
     return f"{letter}, sample size {plan['n']}, accept on {plan['ac']}, reject on {plan['re']}."
+
+
+SWITCHING_COLUMNS = ("lot_size", "nonconforming", "production_steady", "authority_approves", "resume")
+_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
+NOT_JUDGED = "inspection discontinued (ISO 2859-1 9.4): not judged until the supplier's corrective action"
+RESUMED = "resumed on tightened inspection after the supplier's corrective action (9.4)"
+
+
+def _switching(args: argparse.Namespace) -> str:
+    from qualitas.stats import sampling
+
+    rules = sampling.SwitchingRules(args.aql, level=args.level.strip().upper(), inspection=args.start)
+    lots = []
+    for row, lot_size, count, steady, approves, resume in _switching_rows(io.read_table(args.file, sheet=args.sheet)):
+        if rules.inspection == sampling.DISCONTINUED and not resume:
+            lots.append({"lot": len(lots) + 1, "inspection": sampling.DISCONTINUED, "code_letter": None, "n": None,
+                         "ac": None, "re": None, "nonconforming": count, "accepted": None,
+                         "switching_score": rules.switching_score, "next": sampling.DISCONTINUED,
+                         "reason": NOT_JUDGED})
+            continue
+        if resume:
+            if rules.inspection != sampling.DISCONTINUED:
+                raise StatsInputError(
+                    f"{args.file}, row {row}: resume is true, but inspection is {rules.inspection}, not discontinued."
+                )
+            rules.resume()
+        decision = rules.record(lot_size, count, production_steady=steady, authority_approves=approves)
+        lots.append({
+            "lot": len(lots) + 1,
+            "inspection": decision.inspection,
+            "code_letter": decision.plan.code_letter,
+            "n": decision.plan.n,
+            "ac": decision.plan.ac,
+            "re": decision.plan.re,
+            "nonconforming": decision.nonconforming,
+            "accepted": decision.accepted,
+            "switching_score": decision.switching_score,
+            "next": decision.next_inspection,
+            "reason": decision.reason or (RESUMED if resume else ""),
+        })
+    result = {"lots": lots, "final": rules.inspection}
+    if args.json:
+        return _dump(result)
+    return switching_summary(result, args.file, args.aql, args.level.strip().upper(), args.start)
+
+
+def _switching_rows(table: io.Table):
+    """(row, lot_size, nonconforming, production_steady, authority_approves, resume) per data row."""
+    folded = [column.strip().casefold() for column in table.columns]
+    index = {}
+    for name in SWITCHING_COLUMNS:
+        if folded.count(name) > 1:
+            raise StatsInputError(f"{table.source} has more than one column named '{name}'.")
+        if name in folded:
+            index[name] = folded.index(name)
+    for name in SWITCHING_COLUMNS[:2]:
+        if name not in index:
+            listed = ", ".join(c for c in table.columns if c) or "none"
+            raise StatsInputError(f"Column '{name}' not found in {table.source} (columns: {listed}).")
+    for row, cells in table.rows:
+        cell = {name: cells[index[name]] if name in index else None for name in SWITCHING_COLUMNS}
+        yield (
+            row,
+            _whole_cell(table, row, "lot_size", cell["lot_size"], minimum=1),
+            _whole_cell(table, row, "nonconforming", cell["nonconforming"], minimum=0),
+            _flag_cell(table, row, "production_steady", cell["production_steady"], default=True),
+            _flag_cell(table, row, "authority_approves", cell["authority_approves"], default=False),
+            _flag_cell(table, row, "resume", cell["resume"], default=False),
+        )
+
+
+def _whole_cell(table: io.Table, row: int, column: str, cell: io.Cell, *, minimum: int) -> int:
+    where = f"{table.source}, row {row}, column '{column}'"
+    if cell is None:
+        raise StatsInputError(f"{where}: the cell is empty.")
+    text = _label_text(cell)
+    if not text.isdigit() or int(text) < minimum:
+        kind = "a positive" if minimum == 1 else "a non-negative"
+        raise StatsInputError(f"{where}: '{text}' is not {kind} whole number.")
+    return int(text)
+
+
+def _flag_cell(table: io.Table, row: int, column: str, cell: io.Cell, *, default: bool) -> bool:
+    if cell is None:
+        return default
+    text = _label_text(cell).casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise StatsInputError(f"{table.source}, row {row}, column '{column}': '{text}' is not true or false.")
+
+
+def _label_text(cell: io.Cell) -> str:
+    """A cell as text; spreadsheet numbers 3.0 read as "3" (so 2.5 stays "2.5" and is refused)."""
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() and math.isfinite(cell) else repr(cell)
+    return str(cell).strip()
+
+
+def switching_summary(result: dict[str, Any], source: str, aql: str, level: str, start: str) -> str:
+    """The readable switching report printed without --json: one table row per lot, then the final state."""
+    lines = [f"Switching rules (ISO 2859-1 clause 9) for {source}: AQL {aql}, level {level}, starting {start}", ""]
+    rows = []
+    for lot in result["lots"]:
+        verdict = {True: "accepted", False: "rejected", None: "not judged"}[lot["accepted"]]
+        plan = [str(lot[key]) if lot[key] is not None else "-" for key in ("code_letter", "n", "ac", "re")]
+        rows.append((str(lot["lot"]), lot["inspection"], *plan, str(lot["nonconforming"]), verdict,
+                     str(lot["switching_score"]), lot["next"], lot["reason"]))
+    lines += _table(("lot", "inspection", "letter", "n", "Ac", "Re", "found", "verdict", "score", "next", "reason"),
+                    rows)
+    lines += ["", f"Final inspection: {result['final']}."]
+    return "\n".join(lines)
 
 
 def _ap(args: argparse.Namespace) -> str:

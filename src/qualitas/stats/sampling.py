@@ -292,14 +292,16 @@ class SwitchingRules:
         self._enter(TIGHTENED, force=True)
 
     def _after_normal(self, lot_plan, count, accepted, steady, approves) -> tuple[str, str]:
-        self._normal_window = [*self._normal_window, accepted][-5:]
-        if not accepted and self._normal_window.count(False) >= 2:
-            return TIGHTENED, "2 lots not accepted within 5 consecutive lots"
+        # The score is updated for every lot on normal inspection (9.3.3.2) before any switch, so the
+        # lot that tightens inspection, not being accepted, reports the score it reset to 0.
         if lot_plan.ac >= 2:
             tighter = count <= _tighter_ac(lot_plan.plan_code_letter, self.aql)
             self.switching_score = self.switching_score + 3 if tighter else 0
         else:
             self.switching_score = self.switching_score + 2 if accepted else 0
+        self._normal_window = [*self._normal_window, accepted][-5:]
+        if not accepted and self._normal_window.count(False) >= 2:
+            return TIGHTENED, "2 lots not accepted within 5 consecutive lots"
         if self.switching_score >= 30 and steady and approves:
             return REDUCED, "switching score reached 30, production steady, authority approves"
         return NORMAL, ""

@@ -29,6 +29,8 @@ class GateOut(Schema):
     record_type: str
     transition: str
     duty: str
+    standard_id: int | None
+    standard_code: str | None
     position_id: int | None
     active_from: dt.date
     active_to: dt.date | None
@@ -41,6 +43,10 @@ class GateOut(Schema):
     @staticmethod
     def resolve_requirement_code(obj) -> str:
         return obj.requirement.code
+
+    @staticmethod
+    def resolve_standard_code(obj) -> str | None:
+        return obj.standard.code if obj.standard_id else None
 
     @staticmethod
     def resolve_in_force(obj) -> bool:
@@ -60,6 +66,7 @@ class GateIn(BodySchema):
     record_type: str = Field("", max_length=100)
     transition: str = Field("", max_length=50)
     duty: Duty = ""
+    standard_id: Id | None = Field(None, description="A duty: only on records in scope of this standard.")
     position_id: Id | None = None
     active_from: Date | None = Field(None, description="Empty: today.")
     active_to: Date | None = None
@@ -75,9 +82,17 @@ class GatePatch(PatchSchema):
     record_type: str | None = Field(None, max_length=100)
     transition: str | None = Field(None, max_length=50)
     duty: Duty | None = None
+    standard_id: Id | None = Field(None, description="Null: every record.")
     active_from: Date | None = None
     active_to: Date | None = None
     rationale: str | None = Field(None, min_length=1, max_length=5000)
+
+
+def _standard(pk):
+    from qualitas.core.api_types import referenced
+    from qualitas.standards.models import Standard
+
+    return referenced(Standard, pk, "standard_id")
 
 
 class WithdrawIn(BodySchema):
@@ -107,6 +122,7 @@ def create_gate(request, payload: GateIn):
     position_id = data.pop("position_id")
     position = selectors.position_get(request.auth, position_id) if position_id else None
     data["active_from"] = data["active_from"] or timezone.localdate()
+    data["standard"] = _standard(data.pop("standard_id"))
     gate = services_gates.gate_create(actor=request.auth, requirement=requirement, position=position, **data)
     return Status(201, gate)
 
@@ -116,6 +132,8 @@ def update_gate(request, gate_id: PathId, payload: GatePatch):
     gate = gates.gate_get(request.auth, gate_id)
     data = payload.dict(exclude_unset=True)
     version, reason = data.pop("version"), data.pop("reason")
+    if "standard_id" in data:
+        data["standard"] = _standard(data.pop("standard_id"))
     return services_gates.gate_update(actor=request.auth, gate=gate, version=version, reason=reason, **data)
 
 

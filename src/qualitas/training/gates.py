@@ -16,6 +16,10 @@ expiry date plus the grace period. So:
   long as that record is; the matrix shows the cell "due" then, which is about the work to do, not
   about whether the person is trained.
 
+A duty gate limited to a standard (Gate.standard) applies only to records in scope of that standard:
+the record says which by `gate_standards()` (the codes, e.g. an audit's standards), so an audit of
+ISO 9001 and ISO 14001 needs the auditor qualifications of both, and one of ISO 9001 only the first.
+
 The system actor is never gated (it signs nothing and performs only system steps). Each question
 costs one query for the gates in force that name the step; only when one does are the person's
 records read (one more query, plus the training revisions of document requirements).
@@ -160,12 +164,23 @@ def may_transition(*, actor, instance, record_type: str, transition: str) -> str
     return None
 
 
+def _of_standards(gates, instance) -> list[Gate]:
+    """The gates that apply to `instance`: those without a standard, and those limited to a standard
+    the record is in scope of (`instance.gate_standards()`: the codes, e.g. an audit's standards)."""
+    gates = list(gates)
+    if not any(gate.standard_id for gate in gates):
+        return gates
+    codes = set(getattr(instance, "gate_standards", lambda: [])() or ())
+    return [gate for gate in gates if gate.standard_id is None or gate.standard.code in codes]
+
+
 def may_assign(*, person, instance, duty: str) -> str | None:
     if _skip(person) or not duty:
         return None
     record_type = _record_type(instance)
     gates = _in_force(Gate.DUTY, timezone.localdate()).filter(duty=duty).filter(
-        Q(record_type="") | Q(record_type=record_type))
+        Q(record_type="") | Q(record_type=record_type)).select_related("standard")
+    gates = _of_standards(gates, instance)
     if lacking := _lacking(person, gates):
         return (f"{person.display_name} cannot be assigned as {dict(DUTIES).get(duty, duty).lower()}: it needs "
                 f"current training: {lacking}.")
@@ -181,7 +196,7 @@ def qualifications_of(person, today: dt.date | None = None) -> dict:
     from qualitas.training.reach import current_holdings_q
 
     today = today or timezone.localdate()
-    gates = list(Gate.objects.filter(Gate.in_force_q(today)).select_related("requirement", "position"))
+    gates = list(Gate.objects.filter(Gate.in_force_q(today)).select_related("requirement", "position", "standard"))
     held = set(person.training_holdings.filter(current_holdings_q(today)).values_list("position_id", flat=True))
     gates = [g for g in gates if g.kind != Gate.POSITION or g.position_id in held]
     found = standings(person, {g.requirement_id: g.requirement for g in gates}.values(), today)
@@ -233,4 +248,4 @@ def gates_visible(actor):
 
     if not actor.is_authenticated or not has_perm(actor, "training", "view"):
         return Gate.objects.none()
-    return Gate.objects.select_related("requirement", "position")
+    return Gate.objects.select_related("requirement", "position", "standard")

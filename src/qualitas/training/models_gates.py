@@ -2,7 +2,9 @@
 
 A gate says that a step needs current training on a requirement: signing with a meaning (on any
 record, or on one record type), a step of a workflow, being made responsible for a duty on a record
-(approver, reviewer, auditor, inspector, assessor), or holding a position. The core asks the
+(approver, reviewer, auditor, inspector, assessor), or holding a position. A duty gate may be limited
+to one standard (`standard`): it then applies only to records whose `gate_standards()` name that
+standard's code (an audit of ISO 14001 needs the ISO 14001 auditor qualification). The core asks the
 questions (qualitas.core.hooks MAY_SIGN, MAY_TRANSITION, MAY_ASSIGN); qualitas.training.gates
 answers them from the gates in force. A gate is in force from `active_from` to `active_to`
 (inclusive; empty: no end) while it is not withdrawn.
@@ -48,6 +50,10 @@ class Gate(RegulatedModel):
     transition = models.CharField("workflow step", max_length=50, blank=True,
                                   help_text="The name of the step, e.g. approve.")
     duty = models.CharField(max_length=20, choices=DUTIES, blank=True)
+    standard = models.ForeignKey("standards.Standard", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+",
+                                 help_text="A duty: only on records in scope of this standard (e.g. auditing "
+                                           "ISO 14001). Empty: every record.")
     position = models.ForeignKey("training.Position", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="gates")
     active_from = models.DateField("in force from")
@@ -76,7 +82,8 @@ class Gate(RegulatedModel):
         if self.kind == self.TRANSITION:
             return f"the step “{self.transition}”{where}"
         if self.kind == self.DUTY:
-            return f"being {self.get_duty_display().lower()}{where}"
+            of = f" for {self.standard.code}" if self.standard_id else ""
+            return f"being {self.get_duty_display().lower()}{of}{where}"
         if self.kind == self.POSITION and self.position_id:
             return f"holding {self.position.name}"
         return self.get_kind_display().lower()
@@ -102,6 +109,8 @@ class Gate(RegulatedModel):
             for name in sorted(unused):
                 if getattr(self, name if name != "position" else "position_id"):
                     errors[name] = f"Not used by a gate on {self.get_kind_display().lower()}: leave it empty."
+            if self.standard_id and self.kind != self.DUTY:
+                errors["standard"] = "Only a gate on a duty is limited to a standard: leave it empty."
             if self.kind == self.POSITION and self.record_type:
                 errors["record_type"] = "A position gate does not name a record type."
         if self.active_from and self.active_to and self.active_to < self.active_from:

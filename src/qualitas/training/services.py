@@ -447,3 +447,10 @@ def renewals(now=None) -> str:
 def sync_all(now=None) -> str:
     """Training assignments follow departments, holdings and requirements that changed."""
     return generation.sync_all(now)
+
+
+def gate_create(*, actor, **fields):
+    """A qualification gate (services_gates.gate_create), for other modules' setup and demo data."""
+    from qualitas.training import services_gates
+
+    return services_gates.gate_create(actor=actor, **fields)

@@ -12,8 +12,8 @@ from qualitas.core.regulated import record_create, record_update
 from qualitas.training.models_gates import Gate
 
 MODULE = "training"
-GATE_FIELDS = ("kind", "requirement", "meaning", "record_type", "transition", "duty", "position", "active_from",
-               "active_to", "rationale")
+GATE_FIELDS = ("kind", "requirement", "meaning", "record_type", "transition", "duty", "standard", "position",
+               "active_from", "active_to", "rationale")
 
 
 def _checked(fields: dict) -> dict:

@@ -33,6 +33,9 @@ class GateForm(forms.Form):
     transition = forms.CharField(max_length=50, required=False, label="Workflow step",
                                  help_text="A workflow step: its name, e.g. approve.")
     duty = forms.ChoiceField(choices=[("", "—"), *DUTIES], required=False, help_text="Being assigned a duty.")
+    standard = forms.ModelChoiceField(queryset=None, required=False, label="Only for the standard",
+                                      help_text="A duty: only on records in scope of this standard, e.g. auditing "
+                                                "ISO 14001. Empty: every record.")
     position = forms.ModelChoiceField(queryset=None, required=False, help_text="Holding a position.")
     active_from = forms.DateField(label="In force from", widget=DateInput())
     active_to = forms.DateField(label="In force until", required=False,
@@ -45,6 +48,9 @@ class GateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["requirement"].queryset = selectors.requirement_list(actor)
         self.fields["position"].queryset = selectors.position_list(actor)
+        from qualitas.standards.models import Standard
+
+        self.fields["standard"].queryset = Standard.objects.order_by("code")
         if editing:
             self.fields["reason"].required = True
             del self.fields["kind"], self.fields["requirement"], self.fields["position"]
@@ -98,7 +104,7 @@ def gate_edit(request, pk: int):
     gate = gates.gate_get(request.user, pk)
     authorize(request.user, "training", "administer")
     names = ("meaning", "record_type", "transition", "duty", "active_from", "active_to", "rationale")
-    initial = {name: getattr(gate, name) for name in names} | {"version": gate.version}
+    initial = {name: getattr(gate, name) for name in names} | {"version": gate.version, "standard": gate.standard_id}
     form = GateForm(request.POST or None, actor=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
