@@ -29,7 +29,7 @@ from qualitas.audits.models import (
 from qualitas.core.audit import kept
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize, has_perm
-from qualitas.core.regulated import labelled_changes, record_update, snapshot
+from qualitas.core.regulated import clean_text, labelled_changes, record_update, refuse_unknown_fields, snapshot
 
 MODULE = "audits"
 NUMBERING = ("audits.audit", "AUD-{year}-{seq:03d}")
@@ -43,14 +43,6 @@ EDITABLE = ("planned", "prepared", "in_progress")
 ROLE_LABELS = dict(TEAM_ROLES)
 
 
-def _check(fields: dict, allowed) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-
-
-def _text(value) -> str:
-    return " ".join(str(value or "").split())
 
 
 def _names(items) -> list[str]:
@@ -77,8 +69,8 @@ def programme_create(*, actor, year: int, title: str = "", site=None, objectives
         raise ValidationError({"year": f"There is already an audit programme {year} for {where}."})
     manager = manager or actor
     _person_ok(manager, "manager")
-    programme = Programme(year=year, site=site, title=_text(title) or f"Audit programme {year}", objectives=objectives,
-                          manager=manager)
+    programme = Programme(year=year, site=site, title=clean_text(title) or f"Audit programme {year}",
+                          objectives=objectives, manager=manager)
     programme.full_clean(validate_constraints=False)
     programme.save(force_insert=True)
     standards = list(standards)
@@ -94,9 +86,9 @@ def programme_create(*, actor, year: int, title: str = "", site=None, objectives
 def programme_update(*, actor, programme: Programme, version=None, reason: str = "", standards=None,
                      **fields) -> Programme:
     authorize(actor, MODULE, "edit", programme.site_id)
-    _check(fields, PROGRAMME_FIELDS)
+    refuse_unknown_fields(fields, PROGRAMME_FIELDS)
     if "title" in fields:
-        fields["title"] = _text(fields["title"]) or f"Audit programme {programme.year}"
+        fields["title"] = clean_text(fields["title"]) or f"Audit programme {programme.year}"
     if "manager" in fields:
         _person_ok(fields["manager"], "manager")
     extra = {}
@@ -229,7 +221,7 @@ def audit_create(*, actor, title: str, scope: str, planned_start: dt.date, plann
     """Plan an audit. Its criteria are the standards, clauses and documents given (a process audit
     without clauses takes the process's clauses of those standards); a lead auditor given is checked
     like any team member (qualified, impartial)."""
-    _check(fields, AUDIT_FIELDS)
+    refuse_unknown_fields(fields, AUDIT_FIELDS)
     programme = fields.get("programme")
     if programme is not None and not fields.get("site"):
         fields["site"] = programme.site
@@ -239,7 +231,7 @@ def audit_create(*, actor, title: str, scope: str, planned_start: dt.date, plann
     standards = list(standards)
     if not standards and programme is not None:
         standards = list(programme.standards.all())
-    audit = Audit(title=_text(title), scope=scope or "", planned_start=planned_start, planned_end=planned_end,
+    audit = Audit(title=clean_text(title), scope=scope or "", planned_start=planned_start, planned_end=planned_end,
                   created_by=actor, **fields)
     _validate(audit)
     clauses = list(clauses) if clauses is not None else _default_clauses(audit.process, standards)
@@ -267,13 +259,13 @@ def _editable(actor, audit: Audit) -> None:
 @transaction.atomic
 def audit_update(*, actor, audit: Audit, version=None, reason: str = "", standards=None, clauses=None,
                  documents=None, **fields) -> Audit:
-    _check(fields, AUDIT_FIELDS)
+    refuse_unknown_fields(fields, AUDIT_FIELDS)
     current = selectors.audit_for_update(audit)
     _editable(actor, current)
     if "site" in fields and getattr(fields["site"], "pk", None) != current.site_id:
         authorize(actor, MODULE, "edit", getattr(fields["site"], "pk", None))
     if "title" in fields:
-        fields["title"] = _text(fields["title"])
+        fields["title"] = clean_text(fields["title"])
     probe = Audit(**{f.attname: getattr(current, f.attname) for f in Audit._meta.concrete_fields})
     for name, value in fields.items():
         setattr(probe, name, value)
@@ -373,7 +365,7 @@ def auditee_add(*, actor, audit: Audit, person, function: str = "") -> Auditee:
         raise ValidationError({"person": f"{person.display_name} is already an auditee."})
     if audit.team.filter(person=person).exists():
         raise ValidationError({"person": f"{person.display_name} is on the audit team."})
-    auditee = Auditee(audit=audit, person=person, function=_text(function))
+    auditee = Auditee(audit=audit, person=person, function=clean_text(function))
     auditee.full_clean(validate_constraints=False)
     auditee.save(force_insert=True)
     label = f"{person.display_name}{f' ({auditee.function})' if auditee.function else ''}"

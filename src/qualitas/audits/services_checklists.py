@@ -19,7 +19,7 @@ from qualitas.audits.models import Audit, ChecklistQuestion, Finding, FindingGra
 from qualitas.audits.selectors_checklists import is_auditing
 from qualitas.core.audit.services import record
 from qualitas.core.permissions import authorize, has_perm, is_system
-from qualitas.core.regulated import record_create, record_update
+from qualitas.core.regulated import record_create, record_update, refuse_unknown_fields
 from qualitas.core.workflow import engine
 
 MODULE = "audits"
@@ -31,12 +31,6 @@ GRADE_FIELDS = ("label", "is_nonconformity", "raises_nonconformity", "needs_resp
 TEMPLATE_FIELDS = ("clause", "text", "guidance", "order", "active")
 FINDING_FIELDS = ("grade", "title", "statement", "evidence", "process", "auditee")
 DEFAULT_REAUDIT_DAYS = 90
-
-
-def _check(fields: dict, allowed) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
 
 
 def _text(value) -> str:
@@ -88,7 +82,7 @@ def question_template_create(*, actor, clause, text: str, guidance: str = "", or
 def question_template_update(*, actor, template: QuestionTemplate, version=None, reason: str = "",
                              **fields) -> QuestionTemplate:
     authorize(actor, MODULE, "administer")
-    _check(fields, TEMPLATE_FIELDS)
+    refuse_unknown_fields(fields, TEMPLATE_FIELDS)
     if "text" in fields:
         fields["text"] = _text(fields["text"])
         if not fields["text"]:
@@ -113,7 +107,7 @@ def _grade_rules(fields: dict) -> None:
 @transaction.atomic
 def grade_create(*, actor, code: str, label: str, **fields) -> FindingGrade:
     authorize(actor, MODULE, "administer")
-    _check(fields, GRADE_FIELDS)
+    refuse_unknown_fields(fields, GRADE_FIELDS)
     if FindingGrade.objects.filter(code=code).exists():
         raise ValidationError({"code": f"A grade {code!r} exists already."})
     grade = FindingGrade(code=code, label=_text(label), **fields)
@@ -124,7 +118,7 @@ def grade_create(*, actor, code: str, label: str, **fields) -> FindingGrade:
 @transaction.atomic
 def grade_update(*, actor, grade: FindingGrade, version=None, reason: str = "", **fields) -> FindingGrade:
     authorize(actor, MODULE, "administer")
-    _check(fields, GRADE_FIELDS)
+    refuse_unknown_fields(fields, GRADE_FIELDS)
     merged = {f.name: getattr(grade, f.name) for f in grade._meta.concrete_fields} | fields
     _grade_rules(merged)
     return record_update(actor, grade, event="audits.finding_grade_updated", changes=fields,
@@ -531,7 +525,7 @@ def _create_reaudit(actor, audit: Audit, finding: Finding) -> Audit:
 def finding_update(*, actor, finding: Finding, version=None, reason: str = "", clauses=None, **fields) -> Finding:
     """Correct a finding while it is open (grade, wording, evidence, clauses, process, auditee)."""
     _require_team(actor, finding.audit, "change findings")
-    _check(fields, FINDING_FIELDS)
+    refuse_unknown_fields(fields, FINDING_FIELDS)
     if finding.status != "open":
         raise ValidationError("A finding is changed while it is open.")
     extra = None

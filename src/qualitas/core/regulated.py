@@ -26,6 +26,18 @@ class StaleVersion(Exception):
         )
 
 
+def refuse_unknown_fields(fields: dict, allowed) -> None:
+    """A service's keyword fields beyond those it may change are refused, named, before anything is written."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+def clean_text(value) -> str:
+    """One line of text: surrounding and repeated whitespace collapsed (titles, reasons)."""
+    return " ".join(str(value or "").split())
+
+
 class RegulatedModel(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 

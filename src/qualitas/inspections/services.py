@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qualitas.core.permissions import authorize
-from qualitas.core.regulated import record_create, record_update
+from qualitas.core.regulated import clean_text, record_create, record_update, refuse_unknown_fields
 from qualitas.core.workflow import engine
 from qualitas.inspections import switching
 from qualitas.inspections.models import (
@@ -49,14 +49,6 @@ CHARACTERISTIC_FIELDS = ("name", "kind", "severity_class", "spc_characteristic",
 MAX_ABS = 1e12
 
 
-def _check(fields: dict, allowed) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-
-
-def _text(value) -> str:
-    return " ".join(str(value or "").split())
 
 
 # --- Items ------------------------------------------------------------------------------------------------
@@ -65,28 +57,28 @@ def _text(value) -> str:
 @transaction.atomic
 def item_create(*, actor, part_number: str, description: str, **fields) -> Item:
     """Register an item (part) inspected in lots."""
-    _check(fields, ITEM_FIELDS)
+    refuse_unknown_fields(fields, ITEM_FIELDS)
     authorize(actor, MODULE, "create", getattr(fields.get("site"), "pk", None))
-    part_number = _text(part_number)
+    part_number = clean_text(part_number)
     if Item.objects.filter(part_number__iexact=part_number).exists():
         raise ValidationError({"part_number": f"Item {part_number} exists already."})
-    fields["supplier"] = _text(fields.get("supplier"))
-    return record_create(actor, Item(part_number=part_number, description=_text(description), **fields),
+    fields["supplier"] = clean_text(fields.get("supplier"))
+    return record_create(actor, Item(part_number=part_number, description=clean_text(description), **fields),
                          event="inspections.item_created")
 
 
 @transaction.atomic
 def item_update(*, actor, item: Item, version=None, reason: str = "", **fields) -> Item:
-    _check(fields, ITEM_FIELDS)
+    refuse_unknown_fields(fields, ITEM_FIELDS)
     authorize(actor, MODULE, "edit", item.site_id)
     if "site" in fields:
         authorize(actor, MODULE, "edit", getattr(fields["site"], "pk", None))
     if "part_number" in fields:
-        fields["part_number"] = _text(fields["part_number"])
+        fields["part_number"] = clean_text(fields["part_number"])
         if Item.objects.filter(part_number__iexact=fields["part_number"]).exclude(pk=item.pk).exists():
             raise ValidationError({"part_number": f"Item {fields['part_number']} exists already."})
     if "supplier" in fields:
-        fields["supplier"] = _text(fields["supplier"])
+        fields["supplier"] = clean_text(fields["supplier"])
     item = record_update(actor, item, event="inspections.item_updated", changes=fields, expected_version=version,
                          reason=reason)
     # Plans, switching states and lots carry the item's site for scoping: they follow it.
@@ -127,9 +119,9 @@ def _check_plan(plan: InspectionPlan) -> None:
 @transaction.atomic
 def plan_create(*, actor, item: Item, **fields) -> InspectionPlan:
     """The inspection plan of an item (for one supplier, or for any supplier when `supplier` is empty)."""
-    _check(fields, PLAN_FIELDS)
+    refuse_unknown_fields(fields, PLAN_FIELDS)
     authorize(actor, MODULE, "create", item.site_id)
-    fields["supplier"] = _text(fields.get("supplier"))
+    fields["supplier"] = clean_text(fields.get("supplier"))
     if InspectionPlan.objects.filter(item=item, supplier__iexact=fields["supplier"]).exists():
         raise ValidationError({"supplier": f"{item.part_number} has a plan for "
                                            f"{fields['supplier'] or 'any supplier'} already: edit it."})
@@ -141,10 +133,10 @@ def plan_create(*, actor, item: Item, **fields) -> InspectionPlan:
 @transaction.atomic
 def plan_update(*, actor, plan: InspectionPlan, version=None, reason: str = "", **fields) -> InspectionPlan:
     """Change the plan (a new version, audited). Lots already received keep the plan they were given."""
-    _check(fields, PLAN_FIELDS)
+    refuse_unknown_fields(fields, PLAN_FIELDS)
     authorize(actor, MODULE, "edit", plan.site_id)
     if "supplier" in fields:
-        fields["supplier"] = _text(fields["supplier"])
+        fields["supplier"] = clean_text(fields["supplier"])
         if InspectionPlan.objects.filter(item_id=plan.item_id, supplier__iexact=fields["supplier"]).exclude(
                 pk=plan.pk).exists():
             raise ValidationError({"supplier": "The item has a plan for this supplier already."})
@@ -157,7 +149,7 @@ def plan_update(*, actor, plan: InspectionPlan, version=None, reason: str = "", 
 
 def _check_characteristic(characteristic: PlanCharacteristic) -> None:
     errors = {}
-    characteristic.name = _text(characteristic.name)
+    characteristic.name = clean_text(characteristic.name)
     if not characteristic.name:
         errors["name"] = "Name the characteristic."
     if characteristic.severity_class not in dict(CLASSES):
@@ -190,7 +182,7 @@ def _check_characteristic(characteristic: PlanCharacteristic) -> None:
 @transaction.atomic
 def plan_characteristic_add(*, actor, plan: InspectionPlan, name: str, version=None, reason: str = "", **fields):
     """Add a characteristic to the plan: a new version of the plan, audited with the characteristic."""
-    _check(fields, CHARACTERISTIC_FIELDS)
+    refuse_unknown_fields(fields, CHARACTERISTIC_FIELDS)
     authorize(actor, MODULE, "edit", plan.site_id)
     if fields.get("spc_characteristic") is not None:
         from qualitas.measurements.selectors import characteristic_get
@@ -213,7 +205,7 @@ def plan_characteristic_add(*, actor, plan: InspectionPlan, name: str, version=N
 def plan_characteristic_update(*, actor, characteristic: PlanCharacteristic, version=None, reason: str = "",
                                **fields) -> PlanCharacteristic:
     """Change (or retire, active=False) a characteristic: a new version of its plan, with a reason."""
-    _check(fields, CHARACTERISTIC_FIELDS)
+    refuse_unknown_fields(fields, CHARACTERISTIC_FIELDS)
     plan = InspectionPlan.objects.select_for_update().get(pk=characteristic.plan_id)
     authorize(actor, MODULE, "edit", plan.site_id)
     if fields.get("spc_characteristic") is not None:
