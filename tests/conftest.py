@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from qualitas.accounts.models import Site
 from qualitas.core.testing import factories
 from qualitas.core.testing.factories import PASSWORD
 
 pytest_plugins = ["qualitas.core.testing.pytest_plugin"]
+
+# No test may depend on the machine's speed: Hypothesis's default 200 ms deadline per example fails
+# properties at random on a loaded CI machine (first call imports, other workers busy).
+hypothesis_settings.register_profile("qualitas", deadline=None)
+hypothesis_settings.load_profile("qualitas")
 
 
 @pytest.fixture(scope="session", autouse=True)
